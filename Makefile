@@ -1,0 +1,65 @@
+# The two commands: `make build` (everything a new user needs) and `make test` (what CI checks).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= 0.1
+SEED ?= 42
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DO_NOT_TRACK := 1
+
+.PHONY: help build venv deps demo docs serve-docs test lint test-fast test-slow bench lock clean clean-data
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+build: venv deps demo ## venv, packages, demo data, dbt build per batch, docs
+
+$(BIN)/warehouse: pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 build'"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/warehouse ## create .venv with the pinned dependencies
+
+deps: venv ## install the locked dbt packages (local mirror, else dbt hub)
+	$(BIN)/warehouse deps
+
+demo: venv deps ## generate SCALE (0.1), land in batches, dbt build after each, docs
+	$(BIN)/warehouse demo --scale $(SCALE) --seed $(SEED)
+
+docs: venv deps ## generate the dbt docs site (target/index.html)
+	$(BIN)/dbt docs generate
+
+serve-docs: docs ## serve the docs site on http://localhost:8080
+	$(BIN)/dbt docs serve --port 8080
+
+test: venv deps lint test-fast test-slow ## everything CI checks
+
+lint: venv ## ruff on the Python code, dbt parse of the project
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+test-fast: venv ## Python unit tests (no dbt build)
+	$(BIN)/pytest -m 'not slow' -q
+
+test-slow: venv deps ## dbt builds on fresh SF 0.01 data: TPC-H oracle, equivalence, reconciliation
+	$(BIN)/pytest -m slow -q
+
+bench: venv deps ## timings at SCALE (default 0.1): generate, full build, one incremental day
+	$(BIN)/python bench/run.py --scale $(SCALE)
+
+lock: venv ## re-pin every installed package into constraints.txt
+	{ echo '# Every installed package pinned (pip freeze of a fresh `make venv`); regenerate with `make lock`.'; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
+
+clean-data: ## remove generated data and the warehouse file (keeps .venv)
+	rm -rf data target logs
+
+clean: clean-data ## remove everything make build created
+	rm -rf $(VENV) dbt_packages

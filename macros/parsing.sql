@@ -1,0 +1,67 @@
+{#- Casts text to a type, giving null instead of an error when the text does not parse. -#}
+{% macro safe_parse(field, type) -%}
+    {{ return(adapter.dispatch('safe_parse', 'warehouse')(field, type)) }}
+{%- endmacro %}
+
+{% macro duckdb__safe_parse(field, type) -%}
+    try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{% macro default__safe_parse(field, type) -%}
+    {{ exceptions.raise_compiler_error(
+        "safe_parse is not implemented for adapter '" ~ adapter.type() ~ "': add a "
+        ~ adapter.type() ~ "__safe_parse macro in macros/parsing.sql") }}
+{%- endmacro %}
+
+
+{#- True when a raw text value is present but did not parse into its type. -#}
+{% macro failed_parse(raw, parsed) -%}
+    ({{ raw }} is not null and {{ parsed }} is null)
+{%- endmacro %}
+
+
+{#-
+    The first failed check as a reason code, or null when the row is valid.
+    checks: list of [condition_sql, reason] pairs, tested in order.
+-#}
+{% macro first_failure(checks) -%}
+    case
+    {%- for condition, reason in checks %}
+        when {{ condition }} then '{{ reason }}'
+    {%- endfor %}
+    end
+{%- endmacro %}
+
+
+{#- The raw values of a row as one JSON text, kept with quarantined rows. -#}
+{% macro raw_payload(columns) -%}
+    {{ return(adapter.dispatch('raw_payload', 'warehouse')(columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_payload(columns) -%}
+    cast(to_json({ {%- for c in columns %}'{{ c }}': {{ c }}{{ ", " if not loop.last }}{%- endfor %} }) as varchar)
+{%- endmacro %}
+
+{% macro default__raw_payload(columns) -%}
+    cast(json_build_object(
+        {%- for c in columns %}'{{ c }}', {{ c }}{{ ", " if not loop.last }}{%- endfor %}
+    ) as varchar)
+{%- endmacro %}
+
+
+{#-
+    A source column that appears in the extract from some date on (schema drift): the column
+    when the landed files have it, otherwise a typed null, so that models keep one schema.
+-#}
+{% macro column_if_present(relation, column, type) -%}
+    {%- set present = false -%}
+    {%- if execute -%}
+        {%- set probe = run_query("select * from " ~ relation ~ " limit 0") -%}
+        {%- set present = column in (probe.column_names | map('lower') | list) -%}
+    {%- endif -%}
+    {%- if present -%}
+        cast({{ column }} as {{ type }})
+    {%- else -%}
+        cast(null as {{ type }})
+    {%- endif -%}
+{%- endmacro %}

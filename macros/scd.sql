@@ -1,0 +1,27 @@
+{#-
+    Validity columns of a dimension built from a dbt snapshot (use inside a select from it):
+    <entity>_sk (one per version), valid_from, valid_to, is_current, is_deleted.
+    The first captured version of a key is made valid from the beginning of time, so facts
+    older than the first capture still find a version.
+-#}
+{% macro scd_version_columns(natural_key) -%}
+    {%- set entity = natural_key | replace('_key', '') -%}
+    {{ dbt_utils.generate_surrogate_key([natural_key, 'dbt_valid_from']) }} as {{ entity }}_sk,
+        case
+            when dbt_valid_from = min(dbt_valid_from) over (partition by {{ natural_key }})
+                then {{ beginning_of_time() }}
+            else dbt_valid_from
+        end as valid_from,
+        dbt_valid_to as valid_to,
+        dbt_valid_to = {{ end_of_time() }} as is_current,
+        coalesce(cast(dbt_is_deleted as varchar) = 'True', false) as is_deleted
+{%- endmacro %}
+
+
+{#-
+    Join condition picking the dimension version valid at a fact's date ("as was").
+-#}
+{% macro valid_at(dimension_alias, fact_date) -%}
+    cast({{ fact_date }} as timestamp) >= {{ dimension_alias }}.valid_from
+    and cast({{ fact_date }} as timestamp) < {{ dimension_alias }}.valid_to
+{%- endmacro %}

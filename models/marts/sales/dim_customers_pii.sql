@@ -1,0 +1,30 @@
+-- RESTRICTED: the personal data of customers (name, address, phone, comment), keyed like
+-- dim_customers. Grain: one customer version. Only the privileged role may read it.
+with snapshot as (
+    select * from {{ ref('snap_erp__customers') }}
+),
+
+final as (
+    select
+        -- keys
+        {{ scd_version_columns('customer_key') }},
+        customer_key,
+        -- personal data
+        customer_name,
+        customer_address,
+        customer_phone,
+        customer_comment
+    from snapshot
+)
+
+select
+    customer_sk,
+    customer_key,
+    customer_name,
+    customer_address,
+    customer_phone,
+    customer_comment,
+    valid_from,
+    valid_to,
+    is_current
+from final

@@ -1,0 +1,47 @@
+-- Parses the customer extract and flags invalid rows. Grain: one landed record.
+with source as (
+    select * from {{ source('erp', 'customer') }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ safe_parse('c_custkey', 'bigint') }} as customer_key,
+        {{ safe_parse('c_nationkey', 'integer') }} as nation_key,
+        {{ safe_parse('c_acctbal', 'decimal(15, 2)') }} as account_balance,
+        {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
+    from source
+),
+
+final as (
+    select
+        -- keys
+        customer_key,
+        nation_key,
+        -- personal data (restricted: only dim_customers_pii carries it further)
+        c_name as customer_name,
+        c_address as customer_address,
+        c_phone as customer_phone,
+        c_comment as customer_comment,
+        -- attributes
+        c_mktsegment as market_segment,
+        account_balance,
+        -- metadata
+        updated_at_ts as updated_at,
+        _batch_id,
+        _arrived_at,
+        {{ first_failure([
+            ["c_custkey is null", "missing_key"],
+            [failed_parse("c_custkey", "customer_key"), "bad_type"],
+            ["nation_key is null", "bad_type"],
+            ["account_balance is null", "bad_type"],
+            ["updated_at_ts is null", "bad_type"],
+            ["c_mktsegment not in ('AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY')",
+                "unknown_code"],
+        ]) }} as _invalid_reason,
+        {{ raw_payload(["c_custkey", "c_name", "c_address", "c_nationkey", "c_phone",
+            "c_acctbal", "c_mktsegment", "c_comment", "updated_at"]) }} as _raw_payload
+    from parsed
+)
+
+select * from final

@@ -1,0 +1,70 @@
+-- Parses the order line extract and flags invalid rows. Grain: one landed record.
+with source as (
+    select * from {{ source('erp', 'lineitem') }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ safe_parse('l_orderkey', 'bigint') }} as order_key,
+        {{ safe_parse('l_linenumber', 'integer') }} as line_number,
+        {{ safe_parse('l_partkey', 'bigint') }} as part_key,
+        {{ safe_parse('l_suppkey', 'bigint') }} as supplier_key,
+        {{ safe_parse('l_quantity', 'decimal(15, 2)') }} as quantity,
+        {{ safe_parse('l_extendedprice', 'decimal(15, 2)') }} as extended_price,
+        {{ safe_parse('l_discount', 'decimal(15, 2)') }} as discount,
+        {{ safe_parse('l_tax', 'decimal(15, 2)') }} as tax,
+        {{ safe_parse('l_shipdate', 'date') }} as ship_date,
+        {{ safe_parse('l_commitdate', 'date') }} as commit_date,
+        {{ safe_parse('l_receiptdate', 'date') }} as receipt_date,
+        {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
+    from source
+),
+
+final as (
+    select
+        -- keys
+        order_key,
+        line_number,
+        part_key,
+        supplier_key,
+        -- measures
+        quantity,
+        extended_price,
+        discount,
+        tax,
+        -- attributes
+        l_returnflag as return_flag,
+        l_linestatus as line_status,
+        ship_date,
+        commit_date,
+        receipt_date,
+        l_shipinstruct as ship_instructions,
+        l_shipmode as ship_mode,
+        l_comment as line_comment,
+        -- metadata
+        updated_at_ts as updated_at,
+        _batch_id,
+        _arrived_at,
+        {{ first_failure([
+            ["l_orderkey is null or l_linenumber is null", "missing_key"],
+            [failed_parse("l_orderkey", "order_key"), "bad_type"],
+            [failed_parse("l_linenumber", "line_number"), "bad_type"],
+            ["part_key is null or supplier_key is null", "bad_type"],
+            ["quantity is null or extended_price is null", "bad_type"],
+            ["discount is null or tax is null", "bad_type"],
+            [failed_parse("l_shipdate", "ship_date"), "bad_type"],
+            ["commit_date is null", "bad_type"],
+            [failed_parse("l_receiptdate", "receipt_date"), "bad_type"],
+            ["updated_at_ts is null", "bad_type"],
+            ["l_returnflag not in ('R', 'A', 'N')", "unknown_code"],
+            ["l_linestatus not in ('O', 'F')", "unknown_code"],
+        ]) }} as _invalid_reason,
+        {{ raw_payload(["l_orderkey", "l_partkey", "l_suppkey", "l_linenumber", "l_quantity",
+            "l_extendedprice", "l_discount", "l_tax", "l_returnflag", "l_linestatus",
+            "l_shipdate", "l_commitdate", "l_receiptdate", "l_shipinstruct", "l_shipmode",
+            "l_comment", "updated_at"]) }} as _raw_payload
+    from parsed
+)
+
+select * from final

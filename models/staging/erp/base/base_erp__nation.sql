@@ -1,0 +1,38 @@
+-- Parses the nation extract and flags invalid rows. Grain: one landed record.
+with source as (
+    select * from {{ source('erp', 'nation') }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ safe_parse('n_nationkey', 'integer') }} as nation_key,
+        {{ safe_parse('n_regionkey', 'integer') }} as region_key,
+        {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
+    from source
+),
+
+final as (
+    select
+        -- keys
+        nation_key,
+        region_key,
+        -- attributes
+        n_name as nation_name,
+        n_comment as nation_comment,
+        -- metadata
+        updated_at_ts as updated_at,
+        _batch_id,
+        _arrived_at,
+        {{ first_failure([
+            ["n_nationkey is null", "missing_key"],
+            [failed_parse("n_nationkey", "nation_key"), "bad_type"],
+            ["region_key is null", "bad_type"],
+            ["updated_at_ts is null", "bad_type"],
+        ]) }} as _invalid_reason,
+        {{ raw_payload(["n_nationkey", "n_name", "n_regionkey", "n_comment", "updated_at"]) }}
+            as _raw_payload
+    from parsed
+)
+
+select * from final

@@ -1,0 +1,56 @@
+-- Parses the orders extract and flags invalid rows. Grain: one landed record.
+with source as (
+    select * from {{ source('erp', 'orders') }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ safe_parse('o_orderkey', 'bigint') }} as order_key,
+        {{ safe_parse('o_custkey', 'bigint') }} as customer_key,
+        {{ safe_parse('o_totalprice', 'decimal(15, 2)') }} as total_price,
+        {{ safe_parse('o_orderdate', 'date') }} as order_date,
+        {{ safe_parse('o_shippriority', 'integer') }} as ship_priority,
+        {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts,
+        -- added to the extract on 1996-01-01: null in older batches
+        {{ column_if_present(source('erp', 'orders'), 'o_source_channel', 'varchar') }}
+            as source_channel
+    from source
+),
+
+final as (
+    select
+        -- keys
+        order_key,
+        customer_key,
+        -- attributes
+        o_orderstatus as order_status,
+        order_date,
+        o_orderpriority as order_priority,
+        o_clerk as clerk,
+        ship_priority,
+        o_comment as order_comment,
+        source_channel,
+        -- measures
+        total_price,
+        -- metadata
+        updated_at_ts as updated_at,
+        _batch_id,
+        _arrived_at,
+        {{ first_failure([
+            ["o_orderkey is null", "missing_key"],
+            [failed_parse("o_orderkey", "order_key"), "bad_type"],
+            ["customer_key is null", "bad_type"],
+            ["total_price is null", "bad_type"],
+            ["order_date is null", "bad_type"],
+            ["ship_priority is null", "bad_type"],
+            ["updated_at_ts is null", "bad_type"],
+            ["o_orderstatus not in ('O', 'F', 'P')", "unknown_code"],
+        ]) }} as _invalid_reason,
+        {{ raw_payload(["o_orderkey", "o_custkey", "o_orderstatus", "o_totalprice",
+            "o_orderdate", "o_orderpriority", "o_clerk", "o_shippriority", "o_comment",
+            "source_channel", "updated_at"]) }} as _raw_payload
+    from parsed
+)
+
+select * from final

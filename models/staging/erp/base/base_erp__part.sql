@@ -1,0 +1,45 @@
+-- Parses the part extract and flags invalid rows. Grain: one landed record.
+with source as (
+    select * from {{ source('erp', 'part') }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ safe_parse('p_partkey', 'bigint') }} as part_key,
+        {{ safe_parse('p_size', 'integer') }} as part_size,
+        {{ safe_parse('p_retailprice', 'decimal(15, 2)') }} as retail_price,
+        {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
+    from source
+),
+
+final as (
+    select
+        -- key
+        part_key,
+        -- attributes
+        p_name as part_name,
+        p_mfgr as manufacturer,
+        p_brand as brand,
+        p_type as part_type,
+        part_size,
+        p_container as container,
+        retail_price,
+        p_comment as part_comment,
+        -- metadata
+        updated_at_ts as updated_at,
+        _batch_id,
+        _arrived_at,
+        {{ first_failure([
+            ["p_partkey is null", "missing_key"],
+            [failed_parse("p_partkey", "part_key"), "bad_type"],
+            ["part_size is null", "bad_type"],
+            ["retail_price is null", "bad_type"],
+            ["updated_at_ts is null", "bad_type"],
+        ]) }} as _invalid_reason,
+        {{ raw_payload(["p_partkey", "p_name", "p_mfgr", "p_brand", "p_type", "p_size",
+            "p_container", "p_retailprice", "p_comment", "updated_at"]) }} as _raw_payload
+    from parsed
+)
+
+select * from final

@@ -1,0 +1,34 @@
+-- Parses the region extract and flags invalid rows. Grain: one landed record.
+with source as (
+    select * from {{ source('erp', 'region') }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ safe_parse('r_regionkey', 'integer') }} as region_key,
+        {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
+    from source
+),
+
+final as (
+    select
+        -- key
+        region_key,
+        -- attributes
+        r_name as region_name,
+        r_comment as region_comment,
+        -- metadata
+        updated_at_ts as updated_at,
+        _batch_id,
+        _arrived_at,
+        {{ first_failure([
+            ["r_regionkey is null", "missing_key"],
+            [failed_parse("r_regionkey", "region_key"), "bad_type"],
+            ["updated_at_ts is null", "bad_type"],
+        ]) }} as _invalid_reason,
+        {{ raw_payload(["r_regionkey", "r_name", "r_comment", "updated_at"]) }} as _raw_payload
+    from parsed
+)
+
+select * from final

@@ -1,0 +1,43 @@
+-- Parses the supplier extract and flags invalid rows. Grain: one landed record.
+with source as (
+    select * from {{ source('erp', 'supplier') }}
+),
+
+parsed as (
+    select
+        source.*,
+        {{ safe_parse('s_suppkey', 'bigint') }} as supplier_key,
+        {{ safe_parse('s_nationkey', 'integer') }} as nation_key,
+        {{ safe_parse('s_acctbal', 'decimal(15, 2)') }} as account_balance,
+        {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
+    from source
+),
+
+final as (
+    select
+        -- keys
+        supplier_key,
+        nation_key,
+        -- attributes (suppliers are businesses: their contact data is not personal data)
+        s_name as supplier_name,
+        s_address as supplier_address,
+        s_phone as supplier_phone,
+        account_balance,
+        s_comment as supplier_comment,
+        -- metadata
+        updated_at_ts as updated_at,
+        _batch_id,
+        _arrived_at,
+        {{ first_failure([
+            ["s_suppkey is null", "missing_key"],
+            [failed_parse("s_suppkey", "supplier_key"), "bad_type"],
+            ["nation_key is null", "bad_type"],
+            ["account_balance is null", "bad_type"],
+            ["updated_at_ts is null", "bad_type"],
+        ]) }} as _invalid_reason,
+        {{ raw_payload(["s_suppkey", "s_name", "s_address", "s_nationkey", "s_phone",
+            "s_acctbal", "s_comment", "updated_at"]) }} as _raw_payload
+    from parsed
+)
+
+select * from final

@@ -1,0 +1,181 @@
+"""The `warehouse` command: generate, land, status, deps."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+DEFAULT_SIM_DIR = "data/sim"
+DEFAULT_LANDING_DIR = "data/landing"
+
+
+def _path_from_env(var: str, default: str) -> Path:
+    return Path(os.environ.get(var, default))
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"a rate must be in [0, 1), got {value}")
+    return value
+
+
+def _add_dirs(parser: argparse.ArgumentParser, landing: bool = True) -> None:
+    parser.add_argument(
+        "--sim-dir",
+        type=Path,
+        default=_path_from_env("WAREHOUSE_SIM_DIR", DEFAULT_SIM_DIR),
+        help="where the generated history is (env WAREHOUSE_SIM_DIR; default %(default)s)",
+    )
+    if landing:
+        parser.add_argument(
+            "--landing-dir",
+            type=Path,
+            default=_path_from_env("WAREHOUSE_LANDING_DIR", DEFAULT_LANDING_DIR),
+            help="the landing zone dbt reads (env WAREHOUSE_LANDING_DIR; default %(default)s)",
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from warehouse.simulate import FaultConfig
+
+    defaults = FaultConfig()
+    parser = argparse.ArgumentParser(
+        prog="warehouse",
+        description="Tooling around the warehouse dbt project: simulate the source systems, "
+        "land their extracts batch by batch, install dbt packages offline.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    gen = sub.add_parser(
+        "generate",
+        help="simulate the erp source: a TPC-H history with injected faults",
+        description="Generate the full history of the erp source system (TPC-H shaped) for a "
+        "scale factor and seed. Deterministic: the same scale and seed give the same files.",
+    )
+    gen.add_argument("--scale", type=float, default=0.1, help="TPC-H scale factor (default 0.1)")
+    gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    gen.add_argument("--late-rate", type=_rate, default=defaults.late_rate,
+                     help="share of records that arrive 1..late-max-days late (%(default)s)")
+    gen.add_argument("--late-max-days", type=int, default=defaults.late_max_days,
+                     help="longest delay of a late record, in days (%(default)s)")
+    gen.add_argument("--duplicate-rate", type=_rate, default=defaults.duplicate_rate,
+                     help="share of records delivered twice (%(default)s)")
+    gen.add_argument("--out-of-order-rate", type=_rate, default=defaults.out_of_order_rate,
+                     help="share of versions that arrive after their successor (%(default)s)")
+    gen.add_argument("--malformed-rate", type=_rate, default=defaults.malformed_rate,
+                     help="share of records followed by a malformed copy (%(default)s)")
+    gen.add_argument("--empty-day-rate", type=_rate, default=defaults.empty_day_rate,
+                     help="share of days on which nothing arrives (%(default)s)")
+    gen.add_argument("--drift-date", type=_date, default=defaults.drift_date,
+                     help="date from which the orders extract has a new column (%(default)s)")
+    _add_dirs(gen, landing=False)
+
+    land = sub.add_parser(
+        "land",
+        help="land what arrived since the last landing, as one new batch per entity",
+        description="Write one new batch per entity holding every record that arrived after "
+        "the current watermark and up to the end of the given day. Refuses to go backwards; "
+        "repeating the last cut-off changes nothing.",
+    )
+    when = land.add_mutually_exclusive_group(required=True)
+    when.add_argument("--through", type=_date, help="cut-off date (inclusive), YYYY-MM-DD")
+    when.add_argument("--next", action="store_true", help="land one more day")
+    _add_dirs(land)
+
+    st = sub.add_parser(
+        "status",
+        help="show what has landed: batches, entities, row counts, watermark",
+        description="Show the landing manifest: batches, rows per entity and the watermark.",
+    )
+    _add_dirs(st)
+
+    demo = sub.add_parser(
+        "demo",
+        help="generate, land in batches with a dbt build after each, generate docs",
+        description="What `make build` runs after installing: generate the history (unless "
+        "it exists), land it at a few irregular cut-offs with `dbt build` after each, leaving "
+        "the last weeks unlanded, then `dbt docs generate`. Continues where it stopped.",
+    )
+    demo.add_argument("--scale", type=float, default=0.1, help="TPC-H scale factor (0.1)")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    demo.add_argument("--no-docs", action="store_true", help="skip `dbt docs generate`")
+    _add_dirs(demo)
+
+    deps = sub.add_parser(
+        "deps",
+        help="install the locked dbt packages (from the local mirror or dbt hub)",
+        description="Install exactly the dbt package versions in packages.lock.yml. 'auto' "
+        "uses the local mirror ($WAREHOUSE_PACKAGE_MIRROR, default "
+        "~/.cache/warehouse/package-mirror) when it holds them, else `dbt deps` from hub.",
+    )
+    deps.add_argument("--mode", choices=["auto", "hub", "mirror"], default="auto",
+                      help="where to install from (default %(default)s)")
+    deps.add_argument("--mirror", type=Path, default=None,
+                      help="mirror directory (default $WAREHOUSE_PACKAGE_MIRROR or "
+                      "~/.cache/warehouse/package-mirror)")
+    deps.add_argument("--project-dir", type=Path, default=Path("."),
+                      help="dbt project directory (default: current directory)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "generate":
+            from warehouse.simulate import FaultConfig, generate
+
+            faults = FaultConfig(
+                late_rate=args.late_rate,
+                late_max_days=args.late_max_days,
+                duplicate_rate=args.duplicate_rate,
+                out_of_order_rate=args.out_of_order_rate,
+                malformed_rate=args.malformed_rate,
+                empty_day_rate=args.empty_day_rate,
+                drift_date=args.drift_date,
+            )
+            generate(args.sim_dir, scale=args.scale, seed=args.seed, faults=faults)
+        elif args.command == "land":
+            from warehouse.landing import land
+
+            land(args.sim_dir, args.landing_dir, through=args.through, next_day=args.next)
+        elif args.command == "status":
+            from warehouse.landing import status
+
+            print(status(args.sim_dir, args.landing_dir))
+        elif args.command == "demo":
+            from warehouse.demo import build_demo
+
+            build_demo(
+                args.sim_dir,
+                args.landing_dir,
+                _path_from_env("WAREHOUSE_DUCKDB_PATH", "data/warehouse.duckdb"),
+                scale=args.scale,
+                seed=args.seed,
+                docs=not args.no_docs,
+            )
+        elif args.command == "deps":
+            from warehouse.packages import install
+
+            install(args.project_dir, mode=args.mode, mirror=args.mirror)
+    except (ValueError, RuntimeError, FileNotFoundError) as exc:
+        print(f"warehouse {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

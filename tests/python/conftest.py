@@ -1,0 +1,74 @@
+"""Shared fixtures: a warehouse built from fresh SF 0.01 data, landed in irregular batches."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.dbt_runner import run_dbt
+from warehouse.landing import land
+from warehouse.simulate import generate, load_meta
+
+ORACLE_SCALE = 0.01
+# Irregular cut-offs (a day, months, years apart), then everything that is left.
+CUTOFFS = [date(1992, 1, 1), date(1993, 8, 17), date(1995, 6, 3), date(1995, 6, 4),
+           date(1997, 2, 11)]
+
+
+@dataclass
+class BuiltWarehouse:
+    sim_dir: Path
+    landing_dir: Path
+    duckdb_path: Path
+    target_dir: Path
+    env: dict[str, str]
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.duckdb_path), read_only=True)
+
+    def dbt(self, *args: str, env: dict[str, str] | None = None) -> None:
+        run_dbt(list(args), env={**self.env, **(env or {})}, capture=True)
+
+
+def dbt_env(landing_dir: Path, duckdb_path: Path, target_dir: Path) -> dict[str, str]:
+    return {
+        "WAREHOUSE_LANDING_DIR": str(landing_dir),
+        "WAREHOUSE_DUCKDB_PATH": str(duckdb_path),
+        "DBT_TARGET_PATH": str(target_dir),
+        "DBT_LOG_PATH": str(target_dir / "logs"),
+    }
+
+
+@pytest.fixture(scope="session")
+def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+    root = tmp_path_factory.mktemp("warehouse")
+    sim_dir, landing_dir = root / "sim", root / "landing"
+    duckdb_path, target_dir = root / "warehouse.duckdb", root / "target"
+    generate(sim_dir, scale=ORACLE_SCALE, seed=7, progress=lambda _: None)
+    meta = load_meta(sim_dir)
+    built = BuiltWarehouse(
+        sim_dir, landing_dir, duckdb_path, target_dir, dbt_env(landing_dir, duckdb_path, target_dir)
+    )
+    for cutoff in [*CUTOFFS, date.fromisoformat(meta.last_arrival)]:
+        land(sim_dir, landing_dir, through=cutoff, progress=lambda _: None)
+        built.dbt("build")
+    return built
+
+
+@pytest.fixture(scope="session")
+def full_refresh_copy(built_warehouse: BuiltWarehouse, tmp_path_factory) -> Path:
+    """The same warehouse file rebuilt with --full-refresh (snapshots are kept, as in dbt)."""
+    root = tmp_path_factory.mktemp("full_refresh")
+    copy = root / "warehouse.duckdb"
+    shutil.copy(built_warehouse.duckdb_path, copy)
+    run_dbt(
+        ["build", "--full-refresh"],
+        env=dbt_env(built_warehouse.landing_dir, copy, root / "target"),
+        capture=True,
+    )
+    return copy

@@ -1,0 +1,202 @@
+"""End-to-end checks of the DuckDB warehouse built from SF 0.01 data in irregular batches."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from warehouse.oracle import check_queries, compiled_analyses
+from warehouse.simulate import ENTITY_KEYS
+
+from conftest import ORACLE_SCALE, BuiltWarehouse
+
+pytestmark = pytest.mark.slow
+
+# Staging model of each erp entity, and its key columns there.
+STAGING = {
+    "region": ("stg_erp__regions", ["region_key"]),
+    "nation": ("stg_erp__nations", ["nation_key"]),
+    "customer": ("stg_erp__customers", ["customer_key"]),
+    "supplier": ("stg_erp__suppliers", ["supplier_key"]),
+    "part": ("stg_erp__parts", ["part_key"]),
+    "partsupp": ("stg_erp__partsupps", ["part_key", "supplier_key"]),
+    "orders": ("stg_erp__orders", ["order_key"]),
+    "lineitem": ("stg_erp__order_lines", ["order_key", "line_number"]),
+}
+
+
+def test_tpch_queries_on_the_marts_match_the_official_answers(built_warehouse: BuiltWarehouse):
+    built_warehouse.dbt("compile", "--select", "analyses/tpch")
+    queries = compiled_analyses(built_warehouse.target_dir)
+    assert sorted(queries) == list(range(1, 23))
+    con = built_warehouse.connect()
+
+    def run(sql: str):
+        cursor = con.execute(sql)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+    problems = check_queries(run, queries, ORACLE_SCALE)
+    failing = {q: p for q, p in problems.items() if p}
+    assert not failing, "\n".join(f"Q{q}: {p[:3]}" for q, p in sorted(failing.items()))
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = ? "
+            "and table_schema = ? and table_type = 'BASE TABLE' order by 1",
+            [catalog, schema],
+        ).fetchall()
+    ]
+
+
+@pytest.mark.parametrize("schema", ["marts", "staging"])
+def test_full_refresh_equals_incremental_sequence(
+    built_warehouse: BuiltWarehouse, full_refresh_copy, schema: str
+):
+    con = duckdb.connect()
+    con.execute(f"attach '{built_warehouse.duckdb_path}' as incr (read_only)")
+    con.execute(f"attach '{full_refresh_copy}' as rebuilt (read_only)")
+    tables = _tables(con, "incr", schema)
+    assert tables, f"no tables in {schema}"
+    differences = {}
+    for table in tables:
+        n_incr = con.execute(f"select count(*) from incr.{schema}.{table}").fetchone()[0]
+        n_full = con.execute(f"select count(*) from rebuilt.{schema}.{table}").fetchone()[0]
+        only_incr = con.execute(
+            f"select count(*) from (select * from incr.{schema}.{table} "
+            f"except all select * from rebuilt.{schema}.{table})"
+        ).fetchone()[0]
+        only_full = con.execute(
+            f"select count(*) from (select * from rebuilt.{schema}.{table} "
+            f"except all select * from incr.{schema}.{table})"
+        ).fetchone()[0]
+        assert n_incr > 0, f"{table} is empty"
+        if (n_incr, only_incr, only_full) != (n_full, 0, 0):
+            differences[table] = dict(incr=n_incr, full=n_full, only_incr=only_incr,
+                                      only_full=only_full)
+    assert not differences, differences
+
+
+def test_every_landed_record_is_staged_superseded_or_quarantined(built_warehouse: BuiltWarehouse):
+    con = built_warehouse.connect()
+    landing, sim = built_warehouse.landing_dir, built_warehouse.sim_dir
+    for entity, (model, keys) in STAGING.items():
+        landed = con.execute(
+            f"select count(*) from read_parquet('{landing}/erp/{entity}/*/data.parquet', "
+            "union_by_name = true)"
+        ).fetchone()[0]
+        staged = con.execute(f"select count(*) from staging.{model}").fetchone()[0]
+        quarantined = dict(
+            con.execute(
+                "select reason, count(*) from staging.stg_erp__quarantine where entity = ? "
+                "group by reason",
+                [entity],
+            ).fetchall()
+        )
+        # What the simulator says it sent (everything has landed by now).
+        truth = dict(
+            con.execute(
+                f"select _kind, count(*) from read_parquet('{sim}/erp/{entity}.parquet') "
+                "group by _kind"
+            ).fetchall()
+        )
+        injected_bad = dict(
+            con.execute(
+                f"select _malformed_reason, count(*) from read_parquet('{sim}/erp/{entity}.parquet') "
+                "where _kind = 'malformed' group by 1"
+            ).fetchall()
+        )
+        key_list = ", ".join(ENTITY_KEYS[entity])
+        distinct_keys = con.execute(
+            f"select count(*) from (select distinct {key_list} from "
+            f"read_parquet('{sim}/erp/{entity}.parquet') where _kind = 'version')"
+        ).fetchone()[0]
+        superseded = truth.get("version", 0) - distinct_keys
+        assert landed == sum(truth.values()), entity
+        assert quarantined == injected_bad, (entity, quarantined, injected_bad)
+        assert staged == distinct_keys, (entity, staged, distinct_keys)
+        assert landed == staged + superseded + truth.get("duplicate", 0) + sum(quarantined.values())
+
+
+def test_staging_ends_in_the_tpch_state(built_warehouse: BuiltWarehouse):
+    """After the whole history has landed, staging holds exactly dbgen's rows."""
+    from warehouse.duck import connect_with_tpch
+
+    con = connect_with_tpch()
+    con.execute(f"call dbgen(sf={ORACLE_SCALE})")
+    con.execute(f"attach '{built_warehouse.duckdb_path}' as wh (read_only)")
+    differing = con.execute(
+        """
+        select count(*) from (
+            select l_orderkey, l_linenumber, l_quantity, l_extendedprice, l_discount, l_tax,
+                l_returnflag, l_linestatus, l_shipdate, l_commitdate, l_receiptdate, l_shipmode
+            from lineitem
+            except
+            select order_key, line_number, quantity, extended_price, discount, tax,
+                return_flag, line_status, ship_date, commit_date, receipt_date, ship_mode
+            from wh.staging.stg_erp__order_lines
+        )
+        """
+    ).fetchone()[0]
+    assert differing == 0
+    differing = con.execute(
+        """
+        select count(*) from (
+            select c_custkey, c_address, c_phone, c_acctbal, c_mktsegment from customer
+            except
+            select customer_key, customer_address, customer_phone, account_balance, market_segment
+            from wh.staging.stg_erp__customers
+        )
+        """
+    ).fetchone()[0]
+    assert differing == 0
+
+
+def test_customer_scd2_history_matches_the_snapshot(built_warehouse: BuiltWarehouse):
+    con = built_warehouse.connect()
+    # A customer the snapshot saw change at least twice.
+    customer_key = con.execute(
+        "select customer_key from snapshots.snap_erp__customers group by 1 "
+        "having count(*) >= 3 order by 1 limit 1"
+    ).fetchone()[0]
+    captured = con.execute(
+        "select dbt_valid_from, dbt_valid_to, account_balance, market_segment "
+        "from snapshots.snap_erp__customers where customer_key = ? order by dbt_valid_from",
+        [customer_key],
+    ).fetchall()
+    versions = con.execute(
+        "select valid_from, valid_to, is_current, account_balance, market_segment "
+        "from marts.dim_customers where customer_key = ? order by valid_from",
+        [customer_key],
+    ).fetchall()
+    assert len(versions) == len(captured)
+    assert [v[3:] for v in versions] == [c[2:] for c in captured]
+    assert sum(1 for v in versions if v[2]) == 1 and versions[-1][2]
+    for earlier, later in zip(versions, versions[1:], strict=False):
+        assert earlier[1] == later[0], "validity ranges must touch without overlapping"
+        assert earlier[0] < earlier[1]
+    # Facts point to the version valid on their order date.
+    wrong = con.execute(
+        """
+        select count(*) from marts.fct_order_lines as f
+        join marts.dim_customers as c on f.customer_sk = c.customer_sk
+        where f.customer_key = ?
+            and not (cast(f.order_date as timestamp) >= c.valid_from
+                     and cast(f.order_date as timestamp) < c.valid_to)
+        """,
+        [customer_key],
+    ).fetchone()[0]
+    assert wrong == 0
+
+
+def test_no_fact_row_points_to_the_unknown_member_once_everything_landed(
+    built_warehouse: BuiltWarehouse,
+):
+    con = built_warehouse.connect()
+    unknown = con.execute(
+        "select count(*) from marts.fct_order_lines "
+        "where '-1' in (customer_sk, part_sk, supplier_sk)"
+    ).fetchone()[0]
+    assert unknown == 0
