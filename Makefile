@@ -41,9 +41,9 @@ serve-docs: docs ## serve the docs site on http://localhost:8080
 
 test: venv deps lint test-fast test-slow ## everything CI checks
 
-lint: venv ## ruff on the Python code, dbt parse of the project
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+lint: venv ## ruff (lint and format) on the Python code
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 test-fast: venv ## Python unit tests (no dbt build)
 	$(BIN)/pytest -m 'not slow' -q

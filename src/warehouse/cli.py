@@ -68,20 +68,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--scale", type=float, default=0.1, help="TPC-H scale factor (default 0.1)")
     gen.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    gen.add_argument("--late-rate", type=_rate, default=defaults.late_rate,
-                     help="share of records that arrive 1..late-max-days late (%(default)s)")
-    gen.add_argument("--late-max-days", type=int, default=defaults.late_max_days,
-                     help="longest delay of a late record, in days (%(default)s)")
-    gen.add_argument("--duplicate-rate", type=_rate, default=defaults.duplicate_rate,
-                     help="share of records delivered twice (%(default)s)")
-    gen.add_argument("--out-of-order-rate", type=_rate, default=defaults.out_of_order_rate,
-                     help="share of versions that arrive after their successor (%(default)s)")
-    gen.add_argument("--malformed-rate", type=_rate, default=defaults.malformed_rate,
-                     help="share of records followed by a malformed copy (%(default)s)")
-    gen.add_argument("--empty-day-rate", type=_rate, default=defaults.empty_day_rate,
-                     help="share of days on which nothing arrives (%(default)s)")
-    gen.add_argument("--drift-date", type=_date, default=defaults.drift_date,
-                     help="date from which the orders extract has a new column (%(default)s)")
+    gen.add_argument(
+        "--late-rate",
+        type=_rate,
+        default=defaults.late_rate,
+        help="share of records that arrive 1..late-max-days late (%(default)s)",
+    )
+    gen.add_argument(
+        "--late-max-days",
+        type=int,
+        default=defaults.late_max_days,
+        help="longest delay of a late record, in days (%(default)s)",
+    )
+    gen.add_argument(
+        "--duplicate-rate",
+        type=_rate,
+        default=defaults.duplicate_rate,
+        help="share of records delivered twice (%(default)s)",
+    )
+    gen.add_argument(
+        "--out-of-order-rate",
+        type=_rate,
+        default=defaults.out_of_order_rate,
+        help="share of versions that arrive after their successor (%(default)s)",
+    )
+    gen.add_argument(
+        "--malformed-rate",
+        type=_rate,
+        default=defaults.malformed_rate,
+        help="share of records followed by a malformed copy (%(default)s)",
+    )
+    gen.add_argument(
+        "--empty-day-rate",
+        type=_rate,
+        default=defaults.empty_day_rate,
+        help="share of days on which nothing arrives (%(default)s)",
+    )
+    gen.add_argument(
+        "--drift-date",
+        type=_date,
+        default=defaults.drift_date,
+        help="date from which the orders extract has a new column (%(default)s)",
+    )
     _add_dirs(gen, landing=False)
 
     land = sub.add_parser(
@@ -122,13 +150,25 @@ def build_parser() -> argparse.ArgumentParser:
         "uses the local mirror ($WAREHOUSE_PACKAGE_MIRROR, default "
         "~/.cache/warehouse/package-mirror) when it holds them, else `dbt deps` from hub.",
     )
-    deps.add_argument("--mode", choices=["auto", "hub", "mirror"], default="auto",
-                      help="where to install from (default %(default)s)")
-    deps.add_argument("--mirror", type=Path, default=None,
-                      help="mirror directory (default $WAREHOUSE_PACKAGE_MIRROR or "
-                      "~/.cache/warehouse/package-mirror)")
-    deps.add_argument("--project-dir", type=Path, default=Path("."),
-                      help="dbt project directory (default: current directory)")
+    deps.add_argument(
+        "--mode",
+        choices=["auto", "hub", "mirror"],
+        default="auto",
+        help="where to install from (default %(default)s)",
+    )
+    deps.add_argument(
+        "--mirror",
+        type=Path,
+        default=None,
+        help="mirror directory (default $WAREHOUSE_PACKAGE_MIRROR or "
+        "~/.cache/warehouse/package-mirror)",
+    )
+    deps.add_argument(
+        "--project-dir",
+        type=Path,
+        default=Path("."),
+        help="dbt project directory (default: current directory)",
+    )
     return parser
 
 

@@ -5,8 +5,9 @@ Layout::
     <landing_dir>/erp/<entity>/batch=000001/data.parquet
     <landing_dir>/_manifest.json
 
-Each batch file holds the business columns as text, ``updated_at`` (the source system's change
-time), ``_batch_id`` and ``_arrived_at`` (when the EL tool received the record). The manifest
+Each batch file holds, in arrival order, the business columns as text, ``updated_at`` (the
+source system's change time), ``_batch_id`` and ``_arrived_at`` (when the EL tool received the
+record). The manifest
 lists every batch with its cut-off date (the watermark), when it was landed and its row counts.
 
 A landing is all or nothing: the batch is written under a temporary name, renamed into place,
@@ -88,7 +89,9 @@ def _remove_unrecorded(landing_dir: Path, recorded: set[int], progress: Callable
         for batch_dir in entity_dir.glob("batch=*"):
             name = batch_dir.name.removeprefix("batch=")
             if name.endswith(".tmp") or int(name) not in recorded:
-                progress(f"removing {batch_dir}: not recorded in the manifest (interrupted landing)")
+                progress(
+                    f"removing {batch_dir}: not recorded in the manifest (interrupted landing)"
+                )
                 shutil.rmtree(batch_dir)
 
 
@@ -131,14 +134,13 @@ def land(
     landing_dir.mkdir(parents=True, exist_ok=True)
     _remove_unrecorded(landing_dir, {b.batch_id for b in batches}, progress)
     batch_id = batches[-1].batch_id + 1 if batches else 1
-    lower = (
-        f"_arrived_at >= timestamp '{current + timedelta(days=1)}'" if current else "true"
-    )
+    lower = f"_arrived_at >= timestamp '{current + timedelta(days=1)}'" if current else "true"
     upper = f"_arrived_at < timestamp '{through + timedelta(days=1)}'"
     drift_date = meta.faults["drift_date"]
     started = time.perf_counter()
     arrived_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
     con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
     rows: dict[str, int] = {}
     moves: list[tuple[Path, Path]] = []
     for entity in ENTITIES:
@@ -157,7 +159,6 @@ def land(
                     cast({batch_id} as bigint) as _batch_id
                 from read_parquet('{source}')
                 where {lower} and {upper}
-                order by _arrived_at
             ) to '{tmp_dir / "data.parquet"}' (format parquet, compression zstd)
             """
         )
@@ -214,7 +215,9 @@ def status(sim_dir: Path, landing_dir: Path) -> str:
             + " ".join(f"{b.rows.get(e, 0):>9,}" for e in ENTITIES)
         )
     totals = {e: sum(b.rows.get(e, 0) for b in batches) for e in ENTITIES}
-    lines.append(f"{'total':>6} {'':>10} {'':>19} " + " ".join(f"{totals[e]:>9,}" for e in ENTITIES))
+    lines.append(
+        f"{'total':>6} {'':>10} {'':>19} " + " ".join(f"{totals[e]:>9,}" for e in ENTITIES)
+    )
     if meta is not None and batches[-1].through < meta.last_arrival:
         lines.append(f"still to land: arrivals after {batches[-1].through} (land --next)")
     return "\n".join(lines)

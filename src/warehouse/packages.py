@@ -626,9 +626,9 @@ def install(
 
     ``mode="hub"`` runs ``dbt deps``; ``mode="mirror"`` calls :func:`install_from_mirror`.
     ``mode="auto"`` does nothing if every locked package is already installed at its locked
-    commit; otherwise it uses the mirror when it holds every locked package at its tag
-    (offline, exact and fast), else ``dbt deps`` when dbt hub is reachable, else raises
-    PackageInstallError naming both ways out.
+    commit; otherwise it runs ``dbt deps`` when dbt hub answers, else installs from the mirror
+    when it holds every locked package at its tag, else raises PackageInstallError naming
+    both ways out.
     """
     project_dir = Path(project_dir)
     if mode == "hub":
@@ -642,12 +642,13 @@ def install(
     check_lock_matches_packages(project_dir, locked)
     if all_installed(project_dir, locked):
         return install_from_mirror(project_dir, mirror, echo=echo)
+    if hub_reachable():
+        echo("dbt hub answers: installing with 'dbt deps'")
+        return install_from_hub(project_dir, echo=echo)
     problems = mirror_problems(locked, mirror)
     if not problems:
+        echo(f"dbt hub unreachable: installing from the package mirror {mirror_path(mirror)}")
         return install_from_mirror(project_dir, mirror, echo=echo)
-    if hub_reachable():
-        echo(f"package mirror {mirror_path(mirror)} incomplete, using dbt hub: {problems[0]}")
-        return install_from_hub(project_dir, echo=echo)
     details = "\n".join(f"  - {problem}" for problem in problems)
     raise PackageInstallError(
         "cannot install dbt packages: dbt hub (hub.getdbt.com) is unreachable and the package "

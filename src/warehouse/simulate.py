@@ -113,20 +113,28 @@ def _rnd(seed: int, salt: str, *keys: str) -> str:
     return f"((hash({seed}, '{salt}', {args}) % 1000003) / 1000003.0)"
 
 
+def _shift_empty_days(arrival: str, calendar_alias: str) -> str:
+    """SQL moving an arrival on an empty day to 06:00 of the next day that is not empty."""
+    return f"""case when {calendar_alias}.is_empty
+            then cast({calendar_alias}.next_open_day as timestamp) + interval 6 hour
+            else {arrival} end"""
+
+
 def _versions_sql(entity: str, seed: int) -> str:
     """SQL producing every clean version of an entity, typed, with updated_at and _version."""
     r = lambda salt, *k: _rnd(seed, salt, *k)  # noqa: E731
     start = f"timestamp '{HISTORY_START}'"
     span_hours = (VERSION_SPAN_END - HISTORY_START).days * 24
+
     # Versions 2..n of slowly changing entities fall into equal slices of the span, in order;
     # version 1 is the initial extract on the first day.
-    version_time = (
-        lambda key: f"""case when g.v = 1
-            then {start} + to_minutes(cast(floor({r("v1", key)} * 360) as bigint))
-            else {start} + to_hours(cast(floor(
-                ((g.v - 1) + {r("vt", key, "g.v")}) / n.n_versions * {span_hours}) as bigint))
-        end"""
-    )
+    def version_time(key):
+        return f"""case when g.v = 1
+                then {start} + to_minutes(cast(floor({r("v1", key)} * 360) as bigint))
+                else {start} + to_hours(cast(floor(
+                    ((g.v - 1) + {r("vt", key, "g.v")}) / n.n_versions * {span_hours}) as bigint))
+            end"""
+
     n_versions = lambda key: f"1 + cast(floor({r('nv', key)} * 3) as integer)"  # noqa: E731
     if entity == "region":
         return f"""select *, {start} as updated_at, 1 as _version, true as _is_final
@@ -298,10 +306,14 @@ def _versions_sql(entity: str, seed: int) -> str:
     raise ValueError(f"unknown entity {entity!r}")
 
 
-def _records_sql(entity: str, columns: list[str], seed: int, faults: FaultConfig) -> str:
+def _records_sql(
+    entity: str, columns: list[str], seed: int, faults: FaultConfig
+) -> tuple[str, str]:
     """SQL turning the clean versions of an entity into the records that will arrive.
 
-    ``columns`` are the business columns (typed) of the versions table ``v_<entity>``.
+    ``columns`` are the business columns (typed) of the versions table ``v_<entity>``. Returns
+    two queries: the clean versions as text with their arrival (to be stored as table
+    ``clean_text``), and all records: clean versions, duplicates and malformed copies.
     """
     keys = ENTITY_KEYS[entity]
     key_args = ", ".join(f"v.{k}" for k in keys)
@@ -337,7 +349,7 @@ def _records_sql(entity: str, columns: list[str], seed: int, faults: FaultConfig
         all_cols += f", {DRIFT_COLUMN}"
         malformed_cols.append(DRIFT_COLUMN)
     malformed_select = ",\n                ".join(malformed_cols)
-    return f"""
+    clean_text = f"""
     with versions as (
         select
             v.*,
@@ -348,16 +360,30 @@ def _records_sql(entity: str, columns: list[str], seed: int, faults: FaultConfig
                     then to_days(cast(1 + floor({r("lated", key_args, "v._version")}
                         * {faults.late_max_days}) as integer))
                     else interval 0 day end
-                as arrival
+                as raw_arrival
         from v_{entity} as v
     ),
-    ordered as (
-        -- An earlier version overtaken by the next one: it arrives 1-5 days after it.
+    shifted as (
         select
-            *,
-            lead(arrival) over (partition by {partition} order by _version) as next_arrival,
-            {r("ooo", key_args, "_version")} < {faults.out_of_order_rate} as _ooo_pick
+            v.* exclude (raw_arrival),
+            {_shift_empty_days("v.raw_arrival", "d")} as arrival
         from versions as v
+        join calendar as d on d.day = cast(v.raw_arrival as date)
+    ),
+    picked as (
+        select *, {r("ooo", key_args, "_version")} < {faults.out_of_order_rate} as _ooo_pick
+        from shifted as v
+    ),
+    ordered as (
+        -- An earlier version overtaken by the next one: it arrives 1-5 days after it. The next
+        -- version must keep its own arrival, so it is not overtaken itself.
+        select
+            * exclude (_ooo_pick),
+            lead(arrival) over (partition by {partition} order by _version) as next_arrival,
+            _ooo_pick and not coalesce(
+                lead(_ooo_pick) over (partition by {partition} order by _version), false
+            ) as _ooo_pick
+        from picked
     ),
     clean as (
         select
@@ -379,8 +405,11 @@ def _records_sql(entity: str, columns: list[str], seed: int, faults: FaultConfig
             {r("bad", key_args, "_version")} < {faults.malformed_rate} as _bad_pick,
             cast(floor({r("badk", key_args, "_version")} * {n_kinds}) as integer) as _bad_kind
         from clean as v
-    ),
-    records as (
+    )
+    select * from clean_text
+    """
+    records = f"""
+    with records as (
         select {all_cols}, _arrived_at, 'version' as _kind, _version, _is_final,
             _late, _out_of_order, cast(null as varchar) as _malformed_reason
         from clean_text
@@ -399,14 +428,12 @@ def _records_sql(entity: str, columns: list[str], seed: int, faults: FaultConfig
     )
     select
         r.* exclude (_arrived_at),
-        -- Nothing arrives on an empty day: the extract comes the next open day at 06:00.
-        case when d.is_empty
-            then cast(d.next_open_day as timestamp) + interval 6 hour
-            else r._arrived_at end as _arrived_at
+        {_shift_empty_days("r._arrived_at", "d")} as _arrived_at
     from records as r
     join calendar as d on d.day = cast(r._arrived_at as date)
     order by _arrived_at
     """
+    return clean_text, records
 
 
 def generate(
@@ -415,6 +442,7 @@ def generate(
     seed: int = 42,
     faults: FaultConfig | None = None,
     progress: Callable[[str], None] = print,
+    memory_limit: str = "6GB",
 ) -> SimulationMeta:
     """Generate the erp history for a scale factor and seed into ``sim_dir``."""
     faults = faults or FaultConfig()
@@ -426,6 +454,10 @@ def generate(
     erp_dir.mkdir(parents=True, exist_ok=True)
     con = connect_with_tpch()
     con.execute("set preserve_insertion_order = false")
+    con.execute("set enable_progress_bar = false")
+    # Sorting SF 1 order lines in memory takes ~20 GB; cap memory and spill to disk instead.
+    con.execute(f"set memory_limit = '{memory_limit}'")
+    con.execute(f"set temp_directory = '{sim_dir / '.tmp'}'")
     progress(f"dbgen: TPC-H base data at scale factor {scale}")
     con.execute(f"call dbgen(sf={float(scale)})")
     # Days from the history start to well past the last possible arrival; each day is empty
@@ -462,11 +494,15 @@ def generate(
             if row[0] not in ("updated_at", "_version", "_is_final")
         ]
         target = erp_dir / f"{entity}.parquet"
+        clean_sql, records_sql = _records_sql(entity, columns, seed, faults)
+        # Materialised once: duplicates and malformed copies are drawn from it.
+        con.execute(f"create or replace temp table clean_text as {clean_sql}")
+        con.execute(f"drop table v_{entity}")
         con.execute(
-            f"copy ({_records_sql(entity, columns, seed, faults)}) to '{target}' "
+            f"copy ({records_sql}) to '{target}' "
             "(format parquet, compression zstd, row_group_size 122880)"
         )
-        con.execute(f"drop table v_{entity}")
+        con.execute("drop table clean_text")
         counts = dict(
             con.execute(
                 f"select _kind, count(*) from read_parquet('{target}') group by all"

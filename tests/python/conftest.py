@@ -16,8 +16,13 @@ from warehouse.simulate import generate, load_meta
 
 ORACLE_SCALE = 0.01
 # Irregular cut-offs (a day, months, years apart), then everything that is left.
-CUTOFFS = [date(1992, 1, 1), date(1993, 8, 17), date(1995, 6, 3), date(1995, 6, 4),
-           date(1997, 2, 11)]
+CUTOFFS = [
+    date(1992, 1, 1),
+    date(1993, 8, 17),
+    date(1995, 6, 3),
+    date(1995, 6, 4),
+    date(1997, 2, 11),
+]
 
 
 @dataclass

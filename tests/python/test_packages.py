@@ -239,22 +239,36 @@ def test_auto_without_mirror_or_hub_names_both_options(
     assert "2. get internet access so that 'dbt deps' can reach dbt hub" in message
 
 
-def test_auto_prefers_a_complete_mirror(
+def test_auto_uses_the_mirror_when_hub_is_unreachable(
     monkeypatch: pytest.MonkeyPatch, mirror: tuple[Path, str], tmp_path: Path
 ) -> None:
     mirror_dir, commit = mirror
     project = make_project(tmp_path, commit)
     monkeypatch.setenv(packages.MIRROR_ENV_VAR, str(mirror_dir))
-
-    def no_network(timeout: float = 3.0) -> bool:
-        raise AssertionError("the hub must not be contacted when the mirror is complete")
-
-    monkeypatch.setattr(packages, "hub_reachable", no_network)
+    monkeypatch.setattr(packages, "hub_reachable", lambda timeout=3.0: False)
 
     results = install(project, mode="auto")
 
     assert [(r.source, r.changed) for r in results] == [("mirror", True)]
     assert (project / "dbt_packages" / "fake_pkg" / "macros" / "fake.sql").is_file()
+
+
+def test_auto_prefers_hub_when_it_answers(
+    monkeypatch: pytest.MonkeyPatch, mirror: tuple[Path, str], tmp_path: Path
+) -> None:
+    mirror_dir, commit = mirror
+    project = make_project(tmp_path, commit)
+    monkeypatch.setenv(packages.MIRROR_ENV_VAR, str(mirror_dir))
+    calls: list[Path] = []
+    monkeypatch.setattr(packages, "hub_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(
+        packages, "install_from_hub", lambda project_dir, echo=print: calls.append(project_dir)
+    )
+
+    install(project, mode="auto")
+
+    assert calls == [project]
+    assert not (project / "dbt_packages" / "fake_pkg").exists()
 
 
 def test_auto_falls_back_to_hub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import duckdb
 import pytest
+from conftest import ORACLE_SCALE, BuiltWarehouse
 
 from warehouse.oracle import check_queries, compiled_analyses
 from warehouse.simulate import ENTITY_KEYS
-
-from conftest import ORACLE_SCALE, BuiltWarehouse
 
 pytestmark = pytest.mark.slow
 
@@ -74,15 +75,16 @@ def test_full_refresh_equals_incremental_sequence(
         ).fetchone()[0]
         assert n_incr > 0, f"{table} is empty"
         if (n_incr, only_incr, only_full) != (n_full, 0, 0):
-            differences[table] = dict(incr=n_incr, full=n_full, only_incr=only_incr,
-                                      only_full=only_full)
+            differences[table] = dict(
+                incr=n_incr, full=n_full, only_incr=only_incr, only_full=only_full
+            )
     assert not differences, differences
 
 
 def test_every_landed_record_is_staged_superseded_or_quarantined(built_warehouse: BuiltWarehouse):
     con = built_warehouse.connect()
     landing, sim = built_warehouse.landing_dir, built_warehouse.sim_dir
-    for entity, (model, keys) in STAGING.items():
+    for entity, (model, _keys) in STAGING.items():
         landed = con.execute(
             f"select count(*) from read_parquet('{landing}/erp/{entity}/*/data.parquet', "
             "union_by_name = true)"
@@ -104,7 +106,8 @@ def test_every_landed_record_is_staged_superseded_or_quarantined(built_warehouse
         )
         injected_bad = dict(
             con.execute(
-                f"select _malformed_reason, count(*) from read_parquet('{sim}/erp/{entity}.parquet') "
+                "select _malformed_reason, count(*) "
+                f"from read_parquet('{sim}/erp/{entity}.parquet') "
                 "where _kind = 'malformed' group by 1"
             ).fetchall()
         )
@@ -174,7 +177,7 @@ def test_customer_scd2_history_matches_the_snapshot(built_warehouse: BuiltWareho
     assert len(versions) == len(captured)
     assert [v[3:] for v in versions] == [c[2:] for c in captured]
     assert sum(1 for v in versions if v[2]) == 1 and versions[-1][2]
-    for earlier, later in zip(versions, versions[1:], strict=False):
+    for earlier, later in itertools.pairwise(versions):
         assert earlier[1] == later[0], "validity ranges must touch without overlapping"
         assert earlier[0] < earlier[1]
     # Facts point to the version valid on their order date.

@@ -1,0 +1,95 @@
+"""Benchmark of the DuckDB warehouse at one scale factor: prints figures, asserts nothing.
+
+Steps, each timed in wall seconds and CPU seconds (this process and its children; wall times
+on shared machines swing several-fold under load, CPU seconds much less):
+  generate -> land the whole history but the last days in one batch -> dbt build (full) ->
+  land --next -> dbt build (incremental, one day) -> dbt build (nothing new landed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from warehouse.dbt_runner import run_dbt
+from warehouse.landing import land
+from warehouse.simulate import generate, load_meta
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def timed(label: str, action: Callable[[], object], results: list) -> None:
+    wall0, cpu0 = time.perf_counter(), _cpu_seconds()
+    action()
+    wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
+    results.append((label, wall, cpu))
+    print(f"{label:<40} {wall:>9.1f} s wall {cpu:>9.1f} s cpu", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where to put the data (default: a temporary directory)",
+    )
+    parser.add_argument(
+        "--unlanded-days",
+        type=int,
+        default=30,
+        help="days left unlanded before the incremental run (default 30)",
+    )
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warehouse-bench-"))
+    sim_dir, landing_dir = workdir / "sim", workdir / "landing"
+    duckdb_path = workdir / "warehouse.duckdb"
+    env = {
+        "WAREHOUSE_LANDING_DIR": str(landing_dir),
+        "WAREHOUSE_DUCKDB_PATH": str(duckdb_path),
+        "DBT_TARGET_PATH": str(workdir / "target"),
+        "DBT_LOG_PATH": str(workdir / "logs"),
+    }
+    quiet = {"progress": lambda _: None}
+    results: list = []
+    print(f"scale factor {args.scale}, data in {workdir}, {os.cpu_count()} cores")
+    timed("generate", lambda: generate(sim_dir, args.scale, args.seed, **quiet), results)
+    last = date.fromisoformat(load_meta(sim_dir).last_arrival)
+    cutoff = last - timedelta(days=args.unlanded_days)
+    timed(
+        f"land through {cutoff} (one batch)",
+        lambda: land(sim_dir, landing_dir, through=cutoff, **quiet),
+        results,
+    )
+    timed("dbt build (whole history)", lambda: run_dbt(["build"], env=env, capture=True), results)
+    timed("land --next", lambda: land(sim_dir, landing_dir, next_day=True, **quiet), results)
+    timed("dbt build (one new day)", lambda: run_dbt(["build"], env=env, capture=True), results)
+    timed("dbt build (nothing new)", lambda: run_dbt(["build"], env=env, capture=True), results)
+    timed("dbt parse (partial parsing)", lambda: run_dbt(["parse"], env=env, capture=True), results)
+    con = duckdb.connect(str(duckdb_path), read_only=True)
+    print("\nmart row counts:")
+    for (table,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+    ).fetchall():
+        (count,) = con.execute(f"select count(*) from marts.{table}").fetchone()
+        print(f"  {table:<40} {count:>12,}")
+    size = duckdb_path.stat().st_size / 2**30
+    print(f"\nwarehouse file: {size:.2f} GiB")
+
+
+if __name__ == "__main__":
+    main()

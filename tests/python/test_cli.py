@@ -1,0 +1,52 @@
+"""The `warehouse` command line: help on every command, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from warehouse.cli import build_parser, main
+
+COMMANDS = ["generate", "land", "status", "demo", "deps"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command: str, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: warehouse " + command in capsys.readouterr().out
+
+
+def test_top_level_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert all(command in out for command in COMMANDS)
+
+
+def test_a_bad_date_is_rejected_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["land", "--through", "1995-02-30"])
+    assert exit_info.value.code == 2
+    assert "not a date" in capsys.readouterr().err
+
+
+def test_a_rate_outside_0_1_is_rejected(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["generate", "--late-rate", "2"])
+    assert "must be in [0, 1)" in capsys.readouterr().err
+
+
+def test_runtime_errors_become_a_message_and_exit_1(tmp_path, capsys):
+    code = main(
+        [
+            "land",
+            "--next",
+            "--sim-dir",
+            str(tmp_path / "no-sim"),
+            "--landing-dir",
+            str(tmp_path / "landing"),
+        ]
+    )
+    assert code == 1
+    assert "warehouse land: error: no generated history" in capsys.readouterr().err

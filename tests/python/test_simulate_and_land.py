@@ -1,0 +1,223 @@
+"""Fast tests of the erp simulator and the landing zone (tiny scale factor, no dbt)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.duck import connect_with_tpch
+from warehouse.landing import LandingError, land, read_manifest, status, watermark
+from warehouse.simulate import DRIFT_COLUMN, ENTITIES, ENTITY_KEYS, FaultConfig, generate
+
+SCALE = 0.01  # smaller scales give duplicate partsupp keys in dbgen
+QUIET = {"progress": lambda _: None}
+
+
+@pytest.fixture(scope="module")
+def sim_dir(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sim")
+    generate(path, scale=SCALE, seed=3, **QUIET)
+    return path
+
+
+def _read(path: Path, sql: str):
+    return duckdb.connect().execute(sql.replace("{p}", str(path))).fetchall()
+
+
+def test_generation_is_deterministic(sim_dir: Path, tmp_path: Path):
+    generate(tmp_path, scale=SCALE, seed=3, **QUIET)
+    for entity in ENTITIES:
+        a = _read(sim_dir, f"select * from '{{p}}/erp/{entity}.parquet' order by all")
+        b = _read(tmp_path, f"select * from '{{p}}/erp/{entity}.parquet' order by all")
+        assert a == b, entity
+
+
+def test_another_seed_gives_another_history(sim_dir: Path, tmp_path: Path):
+    generate(tmp_path, scale=SCALE, seed=4, **QUIET)
+    a = _read(sim_dir, "select _arrived_at from '{p}/erp/lineitem.parquet' order by all")
+    b = _read(tmp_path, "select _arrived_at from '{p}/erp/lineitem.parquet' order by all")
+    assert a != b
+
+
+def test_the_last_version_of_every_key_is_the_tpch_row(sim_dir: Path):
+    con = connect_with_tpch()
+    con.execute(f"call dbgen(sf={SCALE})")
+    for entity in ENTITIES:
+        columns = [r[0] for r in con.execute(f"describe {entity}").fetchall()]
+        text_cols = ", ".join(f"cast({c} as varchar)" for c in columns)
+        finals = f"""select {", ".join(columns)} from '{sim_dir}/erp/{entity}.parquet'
+                     where _kind = 'version' and _is_final"""
+        missing = con.execute(
+            f"select count(*) from (select {text_cols} from {entity} except ({finals}))"
+        ).fetchone()[0]
+        extra = con.execute(
+            f"select count(*) from (({finals}) except select {text_cols} from {entity})"
+        ).fetchone()[0]
+        n_final = con.execute(f"select count(*) from ({finals})").fetchone()[0]
+        n_tpch = con.execute(f"select count(*) from {entity}").fetchone()[0]
+        assert (missing, extra, n_final) == (0, 0, n_tpch), entity
+
+
+def test_versions_of_a_key_are_ordered_in_time(sim_dir: Path):
+    for entity, keys in ENTITY_KEYS.items():
+        (bad,) = _read(
+            sim_dir,
+            f"""select count(*) from (
+                select updated_at, lag(updated_at) over (
+                    partition by {", ".join(keys)} order by _version) as previous
+                from '{{p}}/erp/{entity}.parquet' where _kind = 'version')
+            where previous >= updated_at""",
+        )[0:1][0]
+        assert bad == 0, entity
+
+
+def test_every_fault_kind_is_injected_with_the_default_rates(sim_dir: Path):
+    kinds = dict(
+        _read(sim_dir, "select _kind, count(*) from '{p}/erp/lineitem.parquet' group by 1")
+    )
+    assert kinds["duplicate"] > 0 and kinds["malformed"] > 0
+    reasons = {
+        r[0]
+        for r in _read(
+            sim_dir,
+            "select distinct _malformed_reason from '{p}/erp/lineitem.parquet' "
+            "where _kind = 'malformed'",
+        )
+    }
+    assert reasons == {"missing_key", "bad_type", "unknown_code"}
+    (late, ooo) = _read(
+        sim_dir,
+        "select count(*) filter (where _late), count(*) filter (where _out_of_order) "
+        "from '{p}/erp/lineitem.parquet'",
+    )[0]
+    assert late > 0 and ooo > 0
+    # Out of order means: arrives after the next version of the same key (or with it, when
+    # both are pushed past the same run of empty days).
+    (overtaken,) = _read(
+        sim_dir,
+        """
+        select count(*) from (
+            select _out_of_order, _arrived_at,
+                lead(_arrived_at) over (partition by l_orderkey, l_linenumber
+                                        order by _version) as next_arrival
+            from '{p}/erp/lineitem.parquet' where _kind = 'version')
+        where _out_of_order and _arrived_at < next_arrival""",
+    )[0]
+    assert overtaken == 0
+
+
+def test_faults_can_be_switched_off(tmp_path: Path):
+    none = FaultConfig(
+        late_rate=0, duplicate_rate=0, out_of_order_rate=0, malformed_rate=0, empty_day_rate=0
+    )
+    meta = generate(tmp_path, scale=0.001, seed=1, faults=none, **QUIET)
+    assert all(set(counts) == {"version"} for counts in meta.records.values())
+
+
+def test_bad_fault_configuration_fails_fast(tmp_path: Path):
+    with pytest.raises(ValueError, match="duplicate_rate"):
+        generate(tmp_path, scale=0.001, faults=FaultConfig(duplicate_rate=1.5), **QUIET)
+
+
+def test_empty_days_receive_nothing(sim_dir: Path):
+    (on_empty_days,) = _read(
+        sim_dir,
+        """
+        with arrivals as (
+            select cast(_arrived_at as date) as day from '{p}/erp/lineitem.parquet'
+            union all select cast(_arrived_at as date) from '{p}/erp/orders.parquet')
+        select count(distinct day) from arrivals""",
+    )[0]
+    meta = json.loads((sim_dir / "meta.json").read_text())
+    span = (date.fromisoformat(meta["last_arrival"]) - date(1992, 1, 1)).days
+    assert on_empty_days < span  # some days in the span had no arrivals at all
+
+
+def test_landing_in_batches_delivers_every_record_exactly_once(sim_dir: Path, tmp_path: Path):
+    landing = tmp_path / "landing"
+    for cutoff in ["1992-03-01", "1994-07-15", "1994-07-16", "1999-12-31"]:
+        land(sim_dir, landing, through=date.fromisoformat(cutoff), **QUIET)
+    batches = read_manifest(landing)
+    assert [b.batch_id for b in batches] == [1, 2, 3, 4]
+    for entity in ENTITIES:
+        sim = _read(sim_dir, f"select count(*) from '{{p}}/erp/{entity}.parquet'")[0][0]
+        landed = _read(
+            landing,
+            f"select count(*), count(distinct _batch_id) from read_parquet("
+            f"'{{p}}/erp/{entity}/*/data.parquet', union_by_name = true)",
+        )[0]
+        assert landed[0] == sim == sum(b.rows[entity] for b in batches), entity
+    # Each batch holds only what arrived in its window.
+    (outside,) = _read(
+        landing,
+        """
+        select count(*) from read_parquet('{p}/erp/lineitem/*/data.parquet')
+        where (_batch_id = 2 and (_arrived_at < '1992-03-02' or _arrived_at >= '1994-07-16'))
+           or (_batch_id = 3 and cast(_arrived_at as date) <> '1994-07-16')""",
+    )[0]
+    assert outside == 0
+
+
+def test_drift_column_appears_only_from_the_drift_date(sim_dir: Path, tmp_path: Path):
+    landing = tmp_path / "landing"
+    land(sim_dir, landing, through=date(1995, 12, 30), **QUIET)
+    land(sim_dir, landing, through=date(1996, 3, 1), **QUIET)
+    con = duckdb.connect()
+    first = [
+        r[0]
+        for r in con.execute(
+            f"describe select * from '{landing}/erp/orders/batch=000001/data.parquet'"
+        ).fetchall()
+    ]
+    second = [
+        r[0]
+        for r in con.execute(
+            f"describe select * from '{landing}/erp/orders/batch=000002/data.parquet'"
+        ).fetchall()
+    ]
+    assert DRIFT_COLUMN not in first and DRIFT_COLUMN in second
+    (filled,) = con.execute(
+        f"select count({DRIFT_COLUMN}) from '{landing}/erp/orders/batch=000002/data.parquet'"
+    ).fetchone()
+    assert filled > 0
+
+
+def test_landing_refuses_to_go_backwards_and_repeats_are_no_ops(sim_dir: Path, tmp_path: Path):
+    landing = tmp_path / "landing"
+    land(sim_dir, landing, through=date(1993, 1, 1), **QUIET)
+    before = sorted(p.name for p in landing.rglob("*"))
+    assert land(sim_dir, landing, through=date(1993, 1, 1), **QUIET) is None
+    assert sorted(p.name for p in landing.rglob("*")) == before
+    with pytest.raises(LandingError, match="refusing to land backwards"):
+        land(sim_dir, landing, through=date(1992, 12, 31), **QUIET)
+    batch = land(sim_dir, landing, next_day=True, **QUIET)
+    assert batch is not None and batch.through == "1993-01-02"
+    assert watermark(landing) == date(1993, 1, 1) + timedelta(days=1)
+    assert "watermark: 1993-01-02 (2 batches)" in status(sim_dir, landing)
+
+
+def test_next_needs_a_first_landing(sim_dir: Path, tmp_path: Path):
+    with pytest.raises(LandingError, match="nothing has landed yet"):
+        land(sim_dir, tmp_path / "landing", next_day=True, **QUIET)
+
+
+def test_an_interrupted_landing_is_cleaned_up(sim_dir: Path, tmp_path: Path):
+    landing = tmp_path / "landing"
+    land(sim_dir, landing, through=date(1993, 1, 1), **QUIET)
+    # A crash after writing files but before the manifest: files of batch 2 without a record.
+    orphan = landing / "erp" / "orders" / "batch=000002"
+    orphan.mkdir()
+    (orphan / "data.parquet").write_bytes(b"partial")
+    batch = land(sim_dir, landing, through=date(1993, 2, 1), **QUIET)
+    assert batch.batch_id == 2
+    rows = _read(landing, "select count(*) from '{p}/erp/orders/batch=000002/data.parquet'")
+    assert rows[0][0] == batch.rows["orders"]
+
+
+def test_land_without_a_generated_history_says_what_to_do(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="warehouse generate"):
+        land(tmp_path / "nothing", tmp_path / "landing", through=date(1993, 1, 1), **QUIET)
