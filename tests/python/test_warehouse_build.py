@@ -203,3 +203,32 @@ def test_no_fact_row_points_to_the_unknown_member_once_everything_landed(
         "where '-1' in (customer_sk, part_sk, supplier_sk)"
     ).fetchone()[0]
     assert unknown == 0
+
+
+def test_personal_data_reaches_only_the_restricted_mart(built_warehouse: BuiltWarehouse):
+    """No mart but dim_customers_pii holds customer names, addresses or phone numbers."""
+    con = built_warehouse.connect()
+    pii = con.execute(
+        "select customer_name, customer_address, customer_phone "
+        "from staging.stg_erp__customers order by customer_key limit 50"
+    ).fetchall()
+    text_columns = con.execute(
+        "select table_name, column_name from information_schema.columns "
+        "where table_schema = 'marts' and data_type = 'VARCHAR' "
+        "and table_name <> 'dim_customers_pii'"
+    ).fetchall()
+    assert text_columns
+    values = [v for row in pii for v in row]
+    leaks = []
+    for table, column in text_columns:
+        (found,) = con.execute(
+            f"select count(*) from marts.{table} where {column} in (select unnest(?::varchar[]))",
+            [values],
+        ).fetchone()
+        if found or column.startswith(("customer_name", "customer_address", "customer_phone")):
+            leaks.append((table, column, found))
+    assert not leaks
+    (restricted,) = con.execute(
+        "select count(*) from marts.dim_customers_pii where customer_name like 'Customer#%'"
+    ).fetchone()
+    assert restricted > 0
