@@ -1,20 +1,24 @@
 {#-
     Validity columns of a dimension built from a dbt snapshot (use inside a select from it):
-    <entity>_sk (one per version), valid_from, valid_to, is_current, is_deleted.
-    The first captured version of a key is made valid from the beginning of time, so facts
-    older than the first capture still find a version.
+    valid_from, valid_to, is_current, is_deleted. The first captured version of a key is made
+    valid from the beginning of time, so facts older than the first capture still find it.
+    key_columns: the snapshot's unique key (a list).
 -#}
-{% macro scd_version_columns(natural_key) -%}
-    {%- set entity = natural_key | replace('_key', '') -%}
-    {{ dbt_utils.generate_surrogate_key([natural_key, 'dbt_valid_from']) }} as {{ entity }}_sk,
-        case
-            when dbt_valid_from = min(dbt_valid_from) over (partition by {{ natural_key }})
+{% macro scd_validity_columns(key_columns) -%}
+    case
+            when dbt_valid_from = min(dbt_valid_from) over (partition by {{ key_columns | join(', ') }})
                 then {{ beginning_of_time() }}
             else dbt_valid_from
         end as valid_from,
         dbt_valid_to as valid_to,
         dbt_valid_to = {{ end_of_time() }} as is_current,
         coalesce(cast(dbt_is_deleted as varchar) = 'True', false) as is_deleted
+{%- endmacro %}
+
+
+{#- Surrogate key of one snapshot version: the natural key and the start of its validity. -#}
+{% macro scd_version_sk(key_columns) -%}
+    {{ dbt_utils.generate_surrogate_key(key_columns + ['dbt_valid_from']) }}
 {%- endmacro %}
 
 

@@ -143,6 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-docs", action="store_true", help="skip `dbt docs generate`")
     _add_dirs(demo)
 
+    query = sub.add_parser(
+        "query",
+        help="run SQL against the DuckDB warehouse (read-only) and print the result",
+        description="Run one SQL statement against the DuckDB warehouse file, read-only, and "
+        "print the result as a table. Tables live in schemas marts, staging, snapshots.",
+    )
+    query.add_argument("sql", help='the SQL to run, e.g. "select * from marts.dim_dates limit 5"')
+    query.add_argument(
+        "--database",
+        type=Path,
+        default=_path_from_env("WAREHOUSE_DUCKDB_PATH", "data/warehouse.duckdb"),
+        help="DuckDB file (env WAREHOUSE_DUCKDB_PATH; default %(default)s)",
+    )
+    query.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
+
     deps = sub.add_parser(
         "deps",
         help="install the locked dbt packages (from the local mirror or dbt hub)",
@@ -207,11 +222,18 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 docs=not args.no_docs,
             )
+        elif args.command == "query":
+            import duckdb
+
+            if not args.database.exists():
+                raise FileNotFoundError(f"no warehouse at {args.database}: run `make build` first")
+            with duckdb.connect(str(args.database), read_only=True) as con:
+                con.sql(args.sql).show(max_rows=args.max_rows, max_width=200)
         elif args.command == "deps":
             from warehouse.packages import install
 
             install(args.project_dir, mode=args.mode, mirror=args.mirror)
-    except (ValueError, RuntimeError, FileNotFoundError) as exc:
+    except (ValueError, RuntimeError, FileNotFoundError, OSError) as exc:
         print(f"warehouse {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -76,7 +76,8 @@ def build_demo(
         run_dbt(["docs", "generate"])
     progress(
         f"\nwarehouse built in {time.perf_counter() - started:.0f}s: {duckdb_path.resolve()}\n"
-        f"Query it with the DuckDB CLI (`duckdb {duckdb_path}`) or from Python, e.g.:\n\n"
+        'Query it with `.venv/bin/warehouse query "SQL"`, the DuckDB CLI '
+        f"(`duckdb {duckdb_path}`) or any DuckDB client, e.g.:\n\n"
         f"{EXAMPLE_QUERY}\n\n"
         "Next day's data: `.venv/bin/warehouse land --next && .venv/bin/dbt build`"
     )

@@ -120,6 +120,15 @@ def _shift_empty_days(arrival: str, calendar_alias: str) -> str:
             else {arrival} end"""
 
 
+def _earlier_phone(seed: int, phone: str, key: str) -> str:
+    """SQL for an earlier phone number: same country prefix, other subscriber digits."""
+    digits = [
+        f"lpad(cast(hash({seed}, 'ph{i}', {key}, g.v) % {10**width} as varchar), {width}, '0')"
+        for i, width in enumerate((3, 3, 4))
+    ]
+    return f"substring({phone}, 1, 3) || {digits[0]} || '-' || {digits[1]} || '-' || {digits[2]}"
+
+
 def _versions_sql(entity: str, seed: int) -> str:
     """SQL producing every clean version of an entity, typed, with updated_at and _version."""
     r = lambda salt, *k: _rnd(seed, salt, *k)  # noqa: E731
@@ -153,11 +162,7 @@ def _versions_sql(entity: str, seed: int) -> str:
                 else substring(md5(c.c_address || g.v), 1, 12 + g.v) end as c_address,
             c.c_nationkey,
             case when g.v = n.n_versions then c.c_phone
-                else substring(c.c_phone, 1, 3)
-                    || lpad(cast(hash({seed}, 'ph', {key}, g.v) % 1000 as varchar), 3, '0')
-                    || '-' || lpad(cast(hash({seed}, 'ph2', {key}, g.v) % 1000 as varchar), 3, '0')
-                    || '-' || lpad(cast(hash({seed}, 'ph3', {key}, g.v) % 10000 as varchar), 4, '0')
-            end as c_phone,
+                else {_earlier_phone(seed, "c.c_phone", key)} end as c_phone,
             case when g.v = n.n_versions then c.c_acctbal
                 else cast(round(c.c_acctbal + ({r("ab", key, "g.v")} - 0.5) * 2000, 2)
                     as decimal(15, 2)) end as c_acctbal,
@@ -183,11 +188,7 @@ def _versions_sql(entity: str, seed: int) -> str:
                 else substring(md5(s.s_address || g.v), 1, 14 + g.v) end as s_address,
             s.s_nationkey,
             case when g.v = n.n_versions then s.s_phone
-                else substring(s.s_phone, 1, 3)
-                    || lpad(cast(hash({seed}, 'ph', {key}, g.v) % 1000 as varchar), 3, '0')
-                    || '-' || lpad(cast(hash({seed}, 'ph2', {key}, g.v) % 1000 as varchar), 3, '0')
-                    || '-' || lpad(cast(hash({seed}, 'ph3', {key}, g.v) % 10000 as varchar), 4, '0')
-            end as s_phone,
+                else {_earlier_phone(seed, "s.s_phone", key)} end as s_phone,
             case when g.v = n.n_versions then s.s_acctbal
                 else cast(round(s.s_acctbal + ({r("ab", key, "g.v")} - 0.5) * 2000, 2)
                     as decimal(15, 2)) end as s_acctbal,

@@ -6,7 +6,7 @@ import pytest
 
 from warehouse.cli import build_parser, main
 
-COMMANDS = ["generate", "land", "status", "demo", "deps"]
+COMMANDS = ["generate", "land", "status", "demo", "query", "deps"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -50,3 +50,22 @@ def test_runtime_errors_become_a_message_and_exit_1(tmp_path, capsys):
     )
     assert code == 1
     assert "warehouse land: error: no generated history" in capsys.readouterr().err
+
+
+def test_query_prints_a_result_table(tmp_path, capsys):
+    import duckdb
+
+    database = tmp_path / "w.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema marts; create table marts.t as select 42 as answer")
+    assert (
+        main(["query", "select answer * 2 as doubled from marts.t", "--database", str(database)])
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "doubled" in out and "84" in out
+
+
+def test_query_without_a_warehouse_says_to_build_it(tmp_path, capsys):
+    assert main(["query", "select 1", "--database", str(tmp_path / "none.duckdb")]) == 1
+    assert "run `make build` first" in capsys.readouterr().err

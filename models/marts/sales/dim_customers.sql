@@ -11,7 +11,8 @@ geography as (
 
 versions as (
     select
-        {{ scd_version_columns('customer_key') }},
+        {{ scd_version_sk(['customer_key']) }} as customer_sk,
+        {{ scd_validity_columns(['customer_key']) }},
         customer_key,
         nation_key,
         market_segment,

@@ -7,7 +7,8 @@ with snapshot as (
 final as (
     select
         -- keys
-        {{ scd_version_columns('customer_key') }},
+        {{ scd_version_sk(['customer_key']) }} as customer_sk,
+        {{ scd_validity_columns(['customer_key']) }},
         customer_key,
         -- personal data
         customer_name,

@@ -5,7 +5,8 @@ with snapshot as (
 
 known as (
     select
-        {{ scd_version_columns('part_key') }},
+        {{ scd_version_sk(['part_key']) }} as part_sk,
+        {{ scd_validity_columns(['part_key']) }},
         part_key,
         part_name,
         manufacturer,

@@ -9,7 +9,8 @@ geography as (
 
 known as (
     select
-        {{ scd_version_columns('supplier_key') }},
+        {{ scd_version_sk(['supplier_key']) }} as supplier_sk,
+        {{ scd_validity_columns(['supplier_key']) }},
         snapshot.supplier_key,
         snapshot.nation_key,
         coalesce(geography.geography_sk, {{ unknown_member_sk() }}) as geography_sk,

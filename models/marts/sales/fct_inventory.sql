@@ -14,21 +14,13 @@ suppliers as (
 
 versions as (
     select
-        {{ dbt_utils.generate_surrogate_key(['part_key', 'supplier_key', 'dbt_valid_from']) }}
-            as inventory_sk,
+        {{ scd_version_sk(['part_key', 'supplier_key']) }} as inventory_sk,
         part_key,
         supplier_key,
         available_quantity,
         supply_cost,
         partsupp_comment,
-        case
-            when dbt_valid_from = min(dbt_valid_from) over (partition by part_key, supplier_key)
-                then {{ beginning_of_time() }}
-            else dbt_valid_from
-        end as valid_from,
-        dbt_valid_to as valid_to,
-        dbt_valid_to = {{ end_of_time() }} as is_current,
-        coalesce(cast(dbt_is_deleted as varchar) = 'True', false) as is_deleted
+        {{ scd_validity_columns(['part_key', 'supplier_key']) }}
     from offers
 ),
 
