@@ -305,7 +305,7 @@ def _sessions_sql(seed: int, config: WebConfig, n_parts: int) -> str:
         select * from purchases
         union all
         -- A browsing session searches for the part it views first (position 2).
-        select *, 1 + cast(floor({r("bp", "_session_key", 2)} * {n_parts}) as bigint)
+        select *, 1 + cast(floor({r("bp", "_session_key", "2")} * {n_parts}) as bigint)
         from browsing
         union all
         select *, cast(null as bigint) from bots
@@ -371,6 +371,14 @@ def _events_sql(seed: int, config: WebConfig, n_parts: int) -> str:
         return f"case when {q} = 0 then t.landing_url else {part_url}{x_part(q)} end"
 
     lines = "2 * t.n_lines"
+    purchase_jitter = f"floor({r('cj', 't._session_key', 't.p')} * 80001) - 40000"
+    purchase_offset = ms(
+        f"(t.n_events - 1 - t.p) * {GAP_MS} "
+        f"+ case when t.p < t.n_events - 1 then {purchase_jitter} else 0 end"
+    )
+    browse_offset = ms(f"t.p * {GAP_MS} + floor({r('bj', 't._session_key', 't.p')} * 60000)")
+    bot_offset = ms(f"t.p * 2500 + floor({r('xj', 't._session_key', 't.p')} * 2000)")
+    unknown_delay = ms(f"1000 + floor({r('ud', 't._session_key', 't.p')} * 7000)")
     return f"""
     with positions as (
         select s.*, unnest(generate_series(0, s.n_events - 1)) as p
@@ -392,10 +400,7 @@ def _events_sql(seed: int, config: WebConfig, n_parts: int) -> str:
     purchase_events as (
         -- Backwards from the purchase: ~90 s apart, 10..170 s, so never a 30 min gap.
         select t._session_key, t.session_type, t.p, t.event_type,
-            t.anchor_at - {ms(f'''(t.n_events - 1 - t.p) * {GAP_MS}
-                + case when t.p < t.n_events - 1
-                    then floor({r("cj", "t._session_key", "t.p")} * 80001) - 40000
-                    else 0 end''')} as client_at,
+            t.anchor_at - {purchase_offset} as client_at,
             case when t.known or t.p >= 2 + {lines} then t.customer_key end as customer_key,
             case t.event_type
                 when 'page_view' then t.landing_url
@@ -426,8 +431,7 @@ def _events_sql(seed: int, config: WebConfig, n_parts: int) -> str:
                 when t.p = 1 then 'search'
                 when t.p % 2 = 1 and {b_cart("t.p")} then 'add_to_cart'
                 else 'product_view' end as event_type,
-            t.anchor_at + {ms(f't.p * {GAP_MS} + floor({r("bj", "t._session_key", "t.p")} * 60000)')}
-                as client_at,
+            t.anchor_at + {browse_offset} as client_at,
             case when t.known then t.customer_key end as customer_key,
             {b_page("t.p")} as page_url,
             case when t.p = 0 then t.landing_referrer else {b_page("(t.p - 1)")} end as referrer,
@@ -443,8 +447,7 @@ def _events_sql(seed: int, config: WebConfig, n_parts: int) -> str:
         -- Crawlers: the home page, then part pages a few seconds apart.
         select t._session_key, t.session_type, t.p,
             case when t.p = 0 then 'page_view' else 'product_view' end as event_type,
-            t.anchor_at + {ms(f't.p * 2500 + floor({r("xj", "t._session_key", "t.p")} * 2000)')}
-                as client_at,
+            t.anchor_at + {bot_offset} as client_at,
             cast(null as bigint) as customer_key,
             {x_page("t.p")} as page_url,
             case when t.p = 0 then null else {x_page("(t.p - 1)")} end as referrer,
@@ -476,8 +479,7 @@ def _events_sql(seed: int, config: WebConfig, n_parts: int) -> str:
         t._session_key,
         case when t.is_unknown then {_pick(UNKNOWN_EVENT_TYPES, r("ut", "t._session_key", "t.p"))}
             else t.event_type end as event_type,
-        t.client_at + case when t.is_unknown
-            then {ms(f'1000 + floor({r("ud", "t._session_key", "t.p")} * 7000)')}
+        t.client_at + case when t.is_unknown then {unknown_delay}
             else interval 0 second end as client_at,
         t.customer_key,
         t.page_url,
@@ -544,7 +546,7 @@ def _json_sql() -> str:
             'user_agent', s.user_agent,
             'ip_address', s.ip_address,
             'consent', s.consent) as varchar)"""
-    return f"""substring({common}, 1, length({common}) - 1)
+    return f"""left({common}, -1)
         || coalesce(',"order_key":' || e.order_key, '')
         || coalesce(',"part_key":' || e.part_key, '')
         || coalesce(',"search_query":' || cast(to_json(e.search_query) as varchar), '')
@@ -563,7 +565,8 @@ def _lines_sql(seed: int, config: WebConfig) -> str:
     )
     annotations = "l._session_key, l._converts, l._order_key"
     return f"""
-    with lines as (
+    with lines as not materialized (
+        -- Not materialised: the duplicate and malformed branches build only their few lines.
         select e.*, {_json_sql()} as raw_line
         from web_events as e
         join web_sessions as s using (_session_key)
@@ -597,17 +600,20 @@ def _lines_sql(seed: int, config: WebConfig) -> str:
             where event_type <> 'purchase' and {r("bad", "event_id")} < {config.malformed_rate}
         ) as l
     )
-    select
-        r.raw_line,
-        {_shift_empty_days("r._arrived_at", "d")} as _arrived_at,
-        r.event_id as _event_id,
-        r._kind,
-        r._fault,
-        r._session_key,
-        r._converts,
-        r._order_key
-    from records as r
-    left join calendar as d on d.day = cast(r._arrived_at as date)
+    select * from (
+        select
+            r.raw_line,
+            {_shift_empty_days("r._arrived_at", "d")} as _arrived_at,
+            r.event_id as _event_id,
+            r._kind,
+            r._fault,
+            r._session_key,
+            r._converts,
+            r._order_key
+        from records as r
+        left join calendar as d on d.day = cast(r._arrived_at as date)
+    )
+    -- A total order, so that the file is the same on every run.
     order by _arrived_at, _event_id, _kind
     """
 
