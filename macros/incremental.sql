@@ -107,3 +107,43 @@ select * from final
      select order_key from {{ ref('stg_erp__order_lines') }})
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    Visitors (anonymous_id) whose web facts an incremental run must rebuild: visitors with
+    events landed after the watermark (they were re-sessionized); visitors stitched to a
+    customer, or who viewed a part, that got a new snapshot version since then (their facts
+    may now point to another version); visitors whose purchased order changed (its revenue).
+    Returns a subquery of anonymous_id.
+-#}
+{% macro web_visitors_to_rebuild(watermark) -%}
+    {%- if is_incremental() -%}
+    (
+        select anonymous_id from {{ ref('stg_web__events') }} where _batch_id > {{ watermark }}
+        union
+        select events.anonymous_id
+        from {{ ref('int_web__events_sessionized') }} as events
+        inner join {{ ref('snap_erp__customers') }} as customers
+            on events.stitched_customer_key = customers.customer_key
+        where customers._batch_id > {{ watermark }}
+        union
+        select events.anonymous_id
+        from {{ ref('int_web__events_sessionized') }} as events
+        inner join {{ ref('snap_erp__parts') }} as parts
+            on events.part_key = parts.part_key
+        where parts._batch_id > {{ watermark }}
+        union
+        -- purchases whose order header or lines changed: the session's revenue changed
+        select events.anonymous_id
+        from {{ ref('int_web__events_sessionized') }} as events
+        where events.order_key in (
+            select order_key from {{ ref('stg_erp__orders') }} where _batch_id > {{ watermark }}
+            union
+            select order_key from {{ ref('stg_erp__order_lines') }}
+            where _batch_id > {{ watermark }}
+        )
+    )
+    {%- else -%}
+    (select anonymous_id from {{ ref('int_web__events_sessionized') }})
+    {%- endif -%}
+{%- endmacro %}

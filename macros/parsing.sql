@@ -65,3 +65,53 @@
         cast(null as {{ type }})
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- A text column as a JSON document, or null when the text is not valid JSON. -#}
+{% macro json_or_null(text_column) -%}
+    {{ return(adapter.dispatch('json_or_null', 'warehouse')(text_column)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_or_null(text_column) -%}
+    case when json_valid({{ text_column }}) then cast({{ text_column }} as json) end
+{%- endmacro %}
+
+
+{#- One top-level field of a JSON document, as text (null when absent). -#}
+{% macro json_field(document, key) -%}
+    {{ return(adapter.dispatch('json_field', 'warehouse')(document, key)) }}
+{%- endmacro %}
+
+{% macro default__json_field(document, key) -%}
+    ({{ document }} ->> '{{ key }}')
+{%- endmacro %}
+
+
+{#- The batch number of a landed file, from its path (.../batch=000042/...). -#}
+{% macro batch_id_from_path(path_column) -%}
+    {{ return(adapter.dispatch('batch_id_from_path', 'warehouse')(path_column)) }}
+{%- endmacro %}
+
+{% macro duckdb__batch_id_from_path(path_column) -%}
+    cast(regexp_extract({{ path_column }}, 'batch=([0-9]+)', 1) as bigint)
+{%- endmacro %}
+
+
+{#-
+    Pseudonymises a personal value (IP address): a salted hash, so the same value maps to the
+    same token and can be counted and joined, but not read back. The salt comes from the
+    WAREHOUSE_PII_SALT environment variable.
+-#}
+{% macro pseudonymise(column) -%}
+    {{ dbt.hash("'" ~ env_var('WAREHOUSE_PII_SALT', 'warehouse-demo-salt') ~ "' || " ~ column) }}
+{%- endmacro %}
+
+
+{#- The host name of a URL ('https://www.google.com/search?q=x' -> 'www.google.com'). -#}
+{% macro url_host(url) -%}
+    {{ return(adapter.dispatch('url_host', 'warehouse')(url)) }}
+{%- endmacro %}
+
+{% macro duckdb__url_host(url) -%}
+    nullif(regexp_extract({{ url }}, '^[a-zA-Z]+://([^/?#:]+)', 1), '')
+{%- endmacro %}

@@ -33,6 +33,16 @@ def _rate(text: str) -> float:
     return value
 
 
+def _sessions(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"sessions per order must be in [0, 100], got {value}")
+    return value
+
+
 def _add_dirs(parser: argparse.ArgumentParser, landing: bool = True) -> None:
     parser.add_argument(
         "--sim-dir",
@@ -51,8 +61,10 @@ def _add_dirs(parser: argparse.ArgumentParser, landing: bool = True) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     from warehouse.simulate import FaultConfig
+    from warehouse.simulate_web import WebConfig
 
     defaults = FaultConfig()
+    web_defaults = WebConfig()
     parser = argparse.ArgumentParser(
         prog="warehouse",
         description="Tooling around the warehouse dbt project: simulate the source systems, "
@@ -109,6 +121,50 @@ def build_parser() -> argparse.ArgumentParser:
         type=_date,
         default=defaults.drift_date,
         help="date from which the orders extract has a new column (%(default)s)",
+    )
+    web = gen.add_argument_group("web clickstream")
+    web.add_argument(
+        "--web-browse-sessions",
+        type=_sessions,
+        default=web_defaults.browse_sessions_per_order,
+        help="non-converting sessions per order, the volume knob: about 13 + 4 x this "
+        "events per order (%(default)s)",
+    )
+    web.add_argument(
+        "--web-late-rate",
+        type=_rate,
+        default=web_defaults.late_rate,
+        help="share of events received 1 hour to 3 days after they were sent (%(default)s)",
+    )
+    web.add_argument(
+        "--web-duplicate-rate",
+        type=_rate,
+        default=web_defaults.duplicate_rate,
+        help="share of events delivered twice (%(default)s)",
+    )
+    web.add_argument(
+        "--web-malformed-rate",
+        type=_rate,
+        default=web_defaults.malformed_rate,
+        help="share of events followed by a malformed copy (%(default)s)",
+    )
+    web.add_argument(
+        "--web-unknown-type-rate",
+        type=_rate,
+        default=web_defaults.unknown_type_rate,
+        help="share of events followed by an event of an unknown type (%(default)s)",
+    )
+    web.add_argument(
+        "--web-bot-rate",
+        type=_rate,
+        default=web_defaults.bot_session_rate,
+        help="bot sessions per order (%(default)s)",
+    )
+    web.add_argument(
+        "--web-drift-date",
+        type=_date,
+        default=web_defaults.property_drift_date,
+        help="date from which events carry the new property page_load_ms (%(default)s)",
     )
     _add_dirs(gen, landing=False)
 
@@ -192,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "generate":
             from warehouse.simulate import FaultConfig, generate
+            from warehouse.simulate_web import WebConfig
 
             faults = FaultConfig(
                 late_rate=args.late_rate,
@@ -202,7 +259,16 @@ def main(argv: list[str] | None = None) -> int:
                 empty_day_rate=args.empty_day_rate,
                 drift_date=args.drift_date,
             )
-            generate(args.sim_dir, scale=args.scale, seed=args.seed, faults=faults)
+            web = WebConfig(
+                browse_sessions_per_order=args.web_browse_sessions,
+                late_rate=args.web_late_rate,
+                duplicate_rate=args.web_duplicate_rate,
+                malformed_rate=args.web_malformed_rate,
+                unknown_type_rate=args.web_unknown_type_rate,
+                bot_session_rate=args.web_bot_rate,
+                property_drift_date=args.web_drift_date,
+            )
+            generate(args.sim_dir, scale=args.scale, seed=args.seed, faults=faults, web=web)
         elif args.command == "land":
             from warehouse.landing import land
 

@@ -3,12 +3,15 @@
 Layout::
 
     <landing_dir>/erp/<entity>/batch=000001/data.parquet
+    <landing_dir>/web/events/batch=000001/data.jsonl.gz
     <landing_dir>/_manifest.json
 
-Each batch file holds, in arrival order, the business columns as text, ``updated_at`` (the
+Each erp batch file holds, in arrival order, the business columns as text, ``updated_at`` (the
 source system's change time), ``_batch_id`` and ``_arrived_at`` (when the EL tool received the
-record). The manifest
-lists every batch with its cut-off date (the watermark), when it was landed and its row counts.
+record). A web batch is the collector's file: gzipped JSON lines in arrival order, exactly as
+written (malformed lines included), nothing added; ``read_web_lines_sql`` reads it back as
+text lines, one row per line. The manifest lists every batch with its
+cut-off date (the watermark), when it was landed and its row counts (``web_events`` for web).
 
 A landing is all or nothing: the batch is written under a temporary name, renamed into place,
 and only then recorded in the manifest (itself replaced atomically). A directory of a batch that
@@ -28,8 +31,18 @@ from pathlib import Path
 import duckdb
 
 from warehouse.simulate import DRIFT_COLUMN, ENTITIES, load_meta
+from warehouse.simulate_web import EVENTS_FILE, WEB_DIR
 
 SOURCE = "erp"
+# The web clickstream: one entity, its manifest row key, and the file of a batch.
+WEB_SOURCE = WEB_DIR
+WEB_ENTITY = "events"
+WEB_ROWS_KEY = "web_events"
+WEB_BATCH_FILE = "data.jsonl.gz"
+# Written as CSV of one column with no quoting, escaping or header, each line comes out
+# byte for byte as it went in; the unit separator never occurs in a JSON line (JSON escapes
+# control characters).
+LINE_DELIMITER = "\x1f"
 # Columns of the simulator's records that the source system does not send.
 SIM_ONLY_COLUMNS = [
     "_kind",
@@ -39,6 +52,18 @@ SIM_ONLY_COLUMNS = [
     "_out_of_order",
     "_malformed_reason",
 ]
+
+
+def read_web_lines_sql(files: str | Path) -> str:
+    """SQL reading landed web files (a path or glob) as text lines, malformed ones included.
+
+    One column ``raw_line`` plus ``filename``; no quoting, escaping or type detection, so
+    every line comes back exactly as the collector wrote it.
+    """
+    return (
+        f"read_csv('{files}', columns = {{'raw_line': 'VARCHAR'}}, header = false, "
+        "delim = chr(31), quote = '', escape = '', auto_detect = false, filename = true)"
+    )
 
 
 class LandingError(RuntimeError):
@@ -85,7 +110,8 @@ def watermark(landing_dir: Path) -> date | None:
 
 
 def _remove_unrecorded(landing_dir: Path, recorded: set[int], progress: Callable) -> None:
-    for entity_dir in (landing_dir / SOURCE).glob("*"):
+    entity_dirs = [*(landing_dir / SOURCE).glob("*"), *(landing_dir / WEB_SOURCE).glob("*")]
+    for entity_dir in entity_dirs:
         for batch_dir in entity_dir.glob("batch=*"):
             name = batch_dir.name.removeprefix("batch=")
             if name.endswith(".tmp") or int(name) not in recorded:
@@ -167,6 +193,24 @@ def land(
         ).fetchone()
         rows[entity] = int(count)
         moves.append((tmp_dir, final_dir))
+    web_source = sim_dir / WEB_SOURCE / EVENTS_FILE
+    if web_source.exists():
+        final_dir = landing_dir / WEB_SOURCE / WEB_ENTITY / f"batch={batch_id:06d}"
+        tmp_dir = final_dir.with_name(final_dir.name + ".tmp")
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        # Only the line text, in the simulator's arrival order (the scan keeps file order);
+        # written even when empty, so every batch has a file.
+        (count,) = con.execute(
+            f"""
+            copy (
+                select raw_line from read_parquet('{web_source}')
+                where {lower} and {upper}
+            ) to '{tmp_dir / WEB_BATCH_FILE}' (format csv, header false, quote '', escape '',
+                delimiter '{LINE_DELIMITER}', compression gzip)
+            """
+        ).fetchone()
+        rows[WEB_ROWS_KEY] = int(count)
+        moves.append((tmp_dir, final_dir))
     con.close()
     for tmp_dir, final_dir in moves:
         tmp_dir.rename(final_dir)
@@ -205,18 +249,20 @@ def status(sim_dir: Path, landing_dir: Path) -> str:
         return "\n".join(lines)
     lines.append(f"landing zone: {landing_dir}")
     lines.append(f"watermark: {batches[-1].through} ({len(batches)} batches)")
+    columns = [*ENTITIES, WEB_ROWS_KEY]
+    width = {e: max(9, len(e)) for e in columns}
     header = f"{'batch':>6} {'through':>10} {'landed at (UTC)':>19} " + " ".join(
-        f"{e:>9}" for e in ENTITIES
+        f"{e:>{width[e]}}" for e in columns
     )
     lines.append(header)
     for b in batches:
         lines.append(
             f"{b.batch_id:>6} {b.through:>10} {b.landed_at:>19} "
-            + " ".join(f"{b.rows.get(e, 0):>9,}" for e in ENTITIES)
+            + " ".join(f"{b.rows.get(e, 0):>{width[e]},}" for e in columns)
         )
-    totals = {e: sum(b.rows.get(e, 0) for b in batches) for e in ENTITIES}
+    totals = {e: sum(b.rows.get(e, 0) for b in batches) for e in columns}
     lines.append(
-        f"{'total':>6} {'':>10} {'':>19} " + " ".join(f"{totals[e]:>9,}" for e in ENTITIES)
+        f"{'total':>6} {'':>10} {'':>19} " + " ".join(f"{totals[e]:>{width[e]},}" for e in columns)
     )
     if meta is not None and batches[-1].through < meta.last_arrival:
         lines.append(f"still to land: arrivals after {batches[-1].through} (land --next)")

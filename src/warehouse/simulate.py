@@ -18,7 +18,8 @@ so a given scale factor and seed always produce the same files.
 
 Output (``sim_dir``): ``meta.json`` and ``erp/<entity>.parquet`` holding every record that will
 ever arrive, all business columns as text (as an extract would carry them), plus the arrival
-time and the fault annotations that the landing step strips.
+time and the fault annotations that the landing step strips. By default it also writes the web
+clickstream of the same orders, ``web/events.parquet`` (see ``warehouse.simulate_web``).
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warehouse.duck import connect_with_tpch
+
+if TYPE_CHECKING:
+    from warehouse.simulate_web import WebConfig
 
 HISTORY_START = date(1992, 1, 1)
 # Last date on which an earlier version of a customer/part/supplier/offer may be replaced.
@@ -105,6 +110,8 @@ class SimulationMeta:
     last_arrival: str
     records: dict[str, dict[str, int]] = field(default_factory=dict)
     seconds: float = 0.0
+    # The web clickstream, when generated: config, lines per kind, faults per kind, seconds.
+    web: dict = field(default_factory=dict)
 
 
 def _rnd(seed: int, salt: str, *keys: str) -> str:
@@ -444,10 +451,21 @@ def generate(
     faults: FaultConfig | None = None,
     progress: Callable[[str], None] = print,
     memory_limit: str = "6GB",
+    web: WebConfig | bool | None = True,
 ) -> SimulationMeta:
-    """Generate the erp history for a scale factor and seed into ``sim_dir``."""
+    """Generate the erp history for a scale factor and seed into ``sim_dir``.
+
+    ``web`` also generates the web clickstream (``simulate_web``): True (the default) with
+    the default ``WebConfig``, a ``WebConfig``, or False/None for the erp source only.
+    """
+    # Imported here: simulate_web builds on this module's helpers.
+    from warehouse.simulate_web import WebConfig, generate_web
+
     faults = faults or FaultConfig()
     faults.validate()
+    web_config = WebConfig() if web is True else (web or None)
+    if web_config is not None:
+        web_config.validate()
     if scale <= 0:
         raise ValueError(f"scale factor must be positive, got {scale}")
     started = time.perf_counter()
@@ -520,6 +538,21 @@ def generate(
             f"({', '.join(f'{k} {v:,}' for k, v in sorted(counts.items()))}) "
             f"in {time.perf_counter() - t0:.1f}s"
         )
+    if web_config is not None:
+        # The clickstream of the ordering portal, from the dbgen tables still loaded.
+        web_summary = generate_web(con, sim_dir, seed, web_config, progress=progress)
+        meta.web = {
+            "config": {k: str(v) for k, v in asdict(web_config).items()},
+            "lines": web_summary.lines,
+            "faults": web_summary.faults,
+            "seconds": web_summary.seconds,
+        }
+        if web_summary.first_arrival is not None:
+            first = min(first, web_summary.first_arrival)
+            last = max(last, web_summary.last_arrival)
+    else:
+        # No stale clickstream from an earlier generation may be landed with this history.
+        (sim_dir / "web" / "events.parquet").unlink(missing_ok=True)
     con.close()
     meta.first_arrival = str(first.date())
     meta.last_arrival = str(last.date())

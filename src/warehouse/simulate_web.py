@@ -219,11 +219,12 @@ def _sessions_sql(seed: int, config: WebConfig, n_parts: int) -> str:
     for name, (share, _) in DEVICES.items():
         cumulative += share
         device_cuts.append((name, cumulative))
-    device = lambda rnd: (  # noqa: E731
-        "case "
-        + " ".join(f"when {rnd} < {cut} then '{name}'" for name, cut in device_cuts[:-1])
-        + f" else '{device_cuts[-1][0]}' end"
-    )
+
+    def device(rnd: str) -> str:
+        cases = " ".join(f"when {rnd} < {cut} then '{name}'" for name, cut in device_cuts[:-1])
+        return f"case {cases} else '{device_cuts[-1][0]}' end"
+
+    bot_agent = _pick(BOT_USER_AGENTS, r("xua", "s._session_key"))
     user_agent = (
         "case s.device "
         + " ".join(
@@ -315,8 +316,8 @@ def _sessions_sql(seed: int, config: WebConfig, n_parts: int) -> str:
             s.*,
             case when s.session_type = 'bot' then md5('{seed}:bot:' || s._session_key)
                 else md5('{seed}:' || s.customer_key || ':' || s.device) end as anonymous_id,
-            case when s.session_type = 'bot' then {_pick(BOT_USER_AGENTS, r("xua", "s._session_key"))}
-                else {user_agent} end as user_agent,
+            case when s.session_type = 'bot' then {bot_agent} else {user_agent} end
+                as user_agent,
             {_pick(IP_PREFIXES, r("net", "s._session_key"))}
                 || (1 + cast(floor({r("host", "s._session_key")} * 254) as integer))
                 as ip_address,
@@ -564,24 +565,29 @@ def _lines_sql(seed: int, config: WebConfig) -> str:
         f"'not a timestamp'][1 + cast(floor({r('badts', 'l.event_id')} * 3) as integer)]"
     )
     annotations = "l._session_key, l._converts, l._order_key"
-    return f"""
-    with lines as not materialized (
-        -- Not materialised: the duplicate and malformed branches build only their few lines.
-        select e.*, {_json_sql()} as raw_line
+
+    def with_json(events: str) -> str:
+        # Each branch builds the JSON of its own rows only: the optimiser does not push a
+        # filter below the (costly) JSON of a shared CTE.
+        return f"""(select e.*, {_json_sql()} as raw_line from {events} as e
+            join web_sessions as s using (_session_key))"""
+
+    duplicated = f"""(select * from web_events as e
+        where {r("dup", "e.event_id")} < {config.duplicate_rate})"""
+    broken = f"""(select *, {_pick(MALFORMATIONS, r("badk", "e.event_id"))} as kind
         from web_events as e
-        join web_sessions as s using (_session_key)
-    ),
-    records as (
+        where e.event_type <> 'purchase' and {r("bad", "e.event_id")} < {config.malformed_rate})"""
+    return f"""
+    with records as (
         select raw_line, _arrived_at, event_id, 'event' as _kind, _fault, {annotations}
-        from lines as l
+        from {with_json("web_events")} as l
         union all
         -- At-least-once delivery: the very same line again, up to a day later.
         select raw_line,
             _arrived_at + to_milliseconds(
                 cast(floor({r("dupd", "l.event_id")} * {DUPLICATE_MAX_MS}) as bigint)),
             event_id, 'duplicate', _fault, {annotations}
-        from lines as l
-        where {r("dup", "l.event_id")} < {config.duplicate_rate}
+        from {with_json(duplicated)} as l
         union all
         -- A broken copy of an event, never of a purchase.
         select
@@ -594,11 +600,7 @@ def _lines_sql(seed: int, config: WebConfig) -> str:
                     '"client_ts":"' || {bad_ts} || '"')
             end,
             _arrived_at, event_id, 'malformed', kind, {annotations}
-        from (
-            select *, {_pick(MALFORMATIONS, r("badk", "event_id"))} as kind
-            from lines
-            where event_type <> 'purchase' and {r("bad", "event_id")} < {config.malformed_rate}
-        ) as l
+        from {with_json(broken)} as l
     )
     select * from (
         select

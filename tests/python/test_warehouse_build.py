@@ -8,6 +8,7 @@ import duckdb
 import pytest
 from conftest import ORACLE_SCALE, BuiltWarehouse
 
+from warehouse.landing import read_web_lines_sql
 from warehouse.oracle import check_queries, compiled_analyses
 from warehouse.simulate import ENTITY_KEYS
 
@@ -232,3 +233,111 @@ def test_personal_data_reaches_only_the_restricted_mart(built_warehouse: BuiltWa
         "select count(*) from marts.dim_customers_pii where customer_name like 'Customer#%'"
     ).fetchone()
     assert restricted > 0
+
+
+# --- web clickstream -------------------------------------------------------------------------
+
+QUARANTINE_REASON = {
+    "bot": "bot_traffic",
+    "unknown_type": "unknown_event_type",
+    "not_json": "not_json",
+    "missing_event_id": "missing_event_id",
+    "bad_timestamp": "bad_timestamp",
+}
+
+
+def test_every_order_has_one_purchase_event_and_one_converting_session(
+    built_warehouse: BuiltWarehouse,
+):
+    con = built_warehouse.connect()
+    (orders,) = con.execute("select count(*) from marts.fct_orders").fetchone()
+    purchases = con.execute(
+        "select count(*), count(distinct order_key) from marts.fct_events "
+        "where event_type = 'purchase'"
+    ).fetchone()
+    converting = con.execute(
+        "select count(*), count(distinct order_key) from marts.fct_sessions where converted"
+    ).fetchone()
+    assert purchases == (orders, orders)
+    assert converting == (orders, orders)
+    (orphans,) = con.execute(
+        "select count(*) from marts.fct_sessions as s "
+        "left join marts.fct_orders as o using (order_key) "
+        "where s.converted and o.order_key is null"
+    ).fetchone()
+    assert orphans == 0
+
+
+def test_session_revenue_equals_order_revenue_per_day(built_warehouse: BuiltWarehouse):
+    con = built_warehouse.connect()
+    differing = con.execute(
+        """
+        with by_sessions as (
+            select o.order_date, sum(s.order_revenue) as revenue
+            from marts.fct_sessions as s
+            join marts.fct_orders as o on s.order_key = o.order_key
+            where s.converted
+            group by 1
+        ),
+        by_orders as (
+            select order_date, sum(net_amount) as revenue from marts.fct_orders group by 1
+        )
+        select count(*) from by_orders
+        full outer join by_sessions using (order_date)
+        where by_orders.revenue is distinct from by_sessions.revenue
+        """
+    ).fetchone()[0]
+    assert differing == 0
+
+
+def test_every_landed_line_is_an_event_a_duplicate_or_quarantined(
+    built_warehouse: BuiltWarehouse,
+):
+    con = built_warehouse.connect()
+    landing, sim = built_warehouse.landing_dir, built_warehouse.sim_dir
+    (landed,) = con.execute(
+        f"select count(*) from {read_web_lines_sql(f'{landing}/web/events/*/data.jsonl.gz')}"
+    ).fetchone()
+    (staged,) = con.execute("select count(*) from staging.stg_web__events").fetchone()
+    quarantined = dict(
+        con.execute(
+            "select reason, count(*) from staging.stg_web__quarantine group by 1"
+        ).fetchall()
+    )
+    truth = f"read_parquet('{sim}/web/events.parquet')"
+    (valid_events,) = con.execute(
+        f"select count(*) from {truth} where _kind = 'event' "
+        "and (_fault is null or _fault = 'late')"
+    ).fetchone()
+    (valid_duplicates,) = con.execute(
+        f"select count(*) from {truth} where _kind = 'duplicate' "
+        "and (_fault is null or _fault = 'late')"
+    ).fetchone()
+    injected = {
+        QUARANTINE_REASON[fault]: n
+        for fault, n in con.execute(
+            f"select _fault, count(*) from {truth} "
+            "where _fault is not null and _fault <> 'late' group by 1"
+        ).fetchall()
+    }
+    (total,) = con.execute(f"select count(*) from {truth}").fetchone()
+    assert landed == total
+    assert staged == valid_events
+    assert quarantined == injected
+    assert landed == staged + valid_duplicates + sum(quarantined.values())
+
+
+def test_no_raw_ip_address_downstream_of_staging(built_warehouse: BuiltWarehouse):
+    con = built_warehouse.connect()
+    (ip_columns,) = con.execute(
+        "select count(*) from information_schema.columns "
+        "where table_schema in ('marts', 'intermediate', 'staging') "
+        "and column_name = 'ip_address' and table_name not like 'base_%'"
+    ).fetchone()
+    assert ip_columns == 0
+    (raw_looking,) = con.execute(
+        "select count(*) from marts.fct_events "
+        "where ip_hash like '192.0.2.%' or ip_hash like '198.51.100.%' "
+        "or ip_hash like '203.0.113.%'"
+    ).fetchone()
+    assert raw_looking == 0

@@ -1,0 +1,129 @@
+-- Events assigned to sessions, with the visitor stitched to a customer.
+-- Grain: one event. A session ends after 30 minutes without an event (an event exactly 30
+-- minutes after the previous one starts a new session); an event carrying a new UTM campaign,
+-- or following a purchase, starts a new session (so a session places at most one order).
+-- A visitor (anonymous_id) who logs in on any event is that customer on all of their events,
+-- before the login too.
+-- Incremental: every run re-sessionizes ALL events of the visitors who have new events (a late
+-- event may split, join or extend any of their sessions), replacing their rows
+-- (delete+insert on anonymous_id).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='anonymous_id',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+{%- set watermark = batch_watermark('_sessionized_batch') %}
+
+with new_events as (
+    select anonymous_id, _batch_id
+    from {{ ref('stg_web__events') }}
+    where _batch_id > {{ watermark }}
+),
+
+visitors as (
+    select anonymous_id, max(_batch_id) as _sessionized_batch
+    from new_events
+    group by anonymous_id
+),
+
+events as (
+    select events.*, visitors._sessionized_batch
+    from {{ ref('stg_web__events') }} as events
+    inner join visitors on events.anonymous_id = visitors.anonymous_id
+),
+
+identity as (
+    -- the customer a visitor logged in as most recently
+    select anonymous_id, customer_key as stitched_customer_key
+    from (
+        select
+            anonymous_id,
+            customer_key,
+            row_number() over (
+                partition by anonymous_id order by client_ts desc, event_id desc
+            ) as recency
+        from events
+        where customer_key is not null
+    ) as logged_in
+    where recency = 1
+),
+
+with_previous as (
+    select
+        events.*,
+        lag(client_ts) over (
+            partition by anonymous_id order by client_ts, event_id
+        ) as previous_ts,
+        lag(utm_campaign) over (
+            partition by anonymous_id order by client_ts, event_id
+        ) as previous_campaign,
+        lag(event_type) over (
+            partition by anonymous_id order by client_ts, event_id
+        ) as previous_type
+    from events
+),
+
+boundaries as (
+    select
+        with_previous.*,
+        case
+            when previous_ts is null then 1
+            when client_ts >= previous_ts + interval '30' minute then 1
+            when previous_type = 'purchase' then 1
+            when utm_campaign is not null
+                and (previous_campaign is null or utm_campaign <> previous_campaign) then 1
+            else 0
+        end as starts_session
+    from with_previous
+),
+
+numbered as (
+    select
+        boundaries.*,
+        sum(starts_session) over (
+            partition by anonymous_id order by client_ts, event_id
+            rows between unbounded preceding and current row
+        ) as session_number
+    from boundaries
+),
+
+final as (
+    select
+        -- keys
+        numbered.event_id,
+        {{ dbt_utils.generate_surrogate_key(['numbered.anonymous_id', 'numbered.session_number']) }}
+            as session_id,
+        numbered.anonymous_id,
+        cast(numbered.session_number as integer) as session_number,
+        numbered.customer_key,
+        identity.stitched_customer_key,
+        numbered.order_key,
+        numbered.part_key,
+        -- attributes
+        numbered.event_type,
+        numbered.client_ts,
+        numbered.collector_ts,
+        numbered.page_url,
+        numbered.referrer,
+        numbered.utm_source,
+        numbered.utm_medium,
+        numbered.utm_campaign,
+        numbered.device,
+        {{ user_agent_browser('numbered.user_agent') }} as browser,
+        {{ user_agent_os('numbered.user_agent') }} as operating_system,
+        numbered.ip_hash,
+        numbered.consent,
+        numbered.search_query,
+        numbered.page_load_ms,
+        -- metadata
+        numbered._batch_id,
+        numbered._sessionized_batch
+    from numbered
+    left join identity on numbered.anonymous_id = identity.anonymous_id
+)
+
+select * from final

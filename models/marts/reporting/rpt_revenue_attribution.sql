@@ -1,0 +1,71 @@
+-- Revenue of each order attributed to the channel of the customer's first session before it
+-- (first touch) and to the channel of the converting session (last touch).
+-- Grain: one month of purchase and channel group.
+with sessions as (
+    select * from {{ ref('fct_sessions') }}
+    where customer_key <> {{ unknown_member_key() }}
+),
+
+channels as (
+    select * from {{ ref('dim_channels') }}
+),
+
+conversions as (
+    select session_id, customer_key, started_at, order_revenue, channel_sk
+    from sessions
+    where converted
+),
+
+first_touch as (
+    -- the customer's earliest session up to the converting one
+    select
+        conversions.session_id,
+        earlier.channel_sk,
+        row_number() over (
+            partition by conversions.session_id
+            order by earlier.started_at, earlier.session_id
+        ) as position
+    from conversions
+    inner join sessions as earlier
+        on earlier.customer_key = conversions.customer_key
+        and earlier.started_at <= conversions.started_at
+),
+
+attributed as (
+    select
+        cast({{ dbt.date_trunc('month', 'conversions.started_at') }} as date) as purchase_month,
+        'first_touch' as model,
+        first_touch.channel_sk,
+        conversions.order_revenue
+    from conversions
+    inner join first_touch
+        on conversions.session_id = first_touch.session_id and first_touch.position = 1
+    union all
+    select
+        cast({{ dbt.date_trunc('month', 'conversions.started_at') }} as date),
+        'last_touch',
+        conversions.channel_sk,
+        conversions.order_revenue
+    from conversions
+),
+
+final as (
+    select
+        -- grain
+        attributed.purchase_month,
+        channels.channel_group,
+        -- measures
+        cast(sum(case when attributed.model = 'first_touch' then 1 else 0 end) as bigint)
+            as first_touch_orders,
+        cast(coalesce(sum(case when attributed.model = 'first_touch'
+            then attributed.order_revenue end), 0) as decimal(18, 4)) as first_touch_revenue,
+        cast(sum(case when attributed.model = 'last_touch' then 1 else 0 end) as bigint)
+            as last_touch_orders,
+        cast(coalesce(sum(case when attributed.model = 'last_touch'
+            then attributed.order_revenue end), 0) as decimal(18, 4)) as last_touch_revenue
+    from attributed
+    inner join channels on attributed.channel_sk = channels.channel_sk
+    group by attributed.purchase_month, channels.channel_group
+)
+
+select * from final

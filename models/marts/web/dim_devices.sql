@@ -1,0 +1,39 @@
+-- Devices sessions were made from. Grain: one device type, browser and operating system
+-- (plus the unknown member).
+with sessions as (
+    select * from {{ ref('int_web__sessions') }}
+),
+
+distinct_devices as (
+    select distinct
+        coalesce(device, 'unknown') as device_type,
+        browser,
+        operating_system
+    from sessions
+),
+
+known as (
+    select
+        {{ dbt_utils.generate_surrogate_key(['device_type', 'browser', 'operating_system']) }}
+            as device_sk,
+        device_type,
+        browser,
+        operating_system
+    from distinct_devices
+),
+
+unknown_member as (
+    select
+        {{ unknown_member_sk() }} as device_sk,
+        'unknown' as device_type,
+        'Unknown' as browser,
+        'Unknown' as operating_system
+),
+
+final as (
+    select * from known
+    union all
+    select * from unknown_member
+)
+
+select * from final

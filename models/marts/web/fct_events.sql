@@ -1,0 +1,70 @@
+-- Clickstream events. Grain: one valid event (duplicates removed, invalid and bot lines in
+-- stg_web__quarantine). Incremental like fct_sessions: all events of the visitors with newly
+-- landed events are rebuilt, since a late event can change their sessions.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='anonymous_id',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+-- depends_on: {{ ref('stg_web__events') }}
+-- depends_on: {{ ref('snap_erp__customers') }}
+-- depends_on: {{ ref('snap_erp__parts') }}
+-- depends_on: {{ ref('stg_erp__orders') }}
+-- depends_on: {{ ref('stg_erp__order_lines') }}
+
+{%- set watermark = batch_watermark() %}
+
+with events as (
+    select * from {{ ref('int_web__events_sessionized') }}
+    where anonymous_id in {{ web_visitors_to_rebuild(watermark) }}
+),
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+parts as (
+    select * from {{ ref('dim_parts') }}
+),
+
+final as (
+    select
+        -- keys
+        events.event_id,
+        events.session_id,
+        events.anonymous_id,
+        -- foreign keys
+        coalesce(customers.customer_sk, {{ unknown_member_sk() }}) as customer_sk,
+        coalesce(events.stitched_customer_key, {{ unknown_member_key() }}) as customer_key,
+        case when events.part_key is not null
+            then coalesce(parts.part_sk, {{ unknown_member_sk() }}) end as part_sk,
+        events.part_key,
+        events.order_key,
+        cast(events.client_ts as date) as event_date,
+        -- attributes
+        events.event_type,
+        events.client_ts as event_at,
+        events.collector_ts as collected_at,
+        events.page_url,
+        events.referrer,
+        events.search_query,
+        events.consent,
+        events.ip_hash,
+        events.page_load_ms,
+        events.customer_key is not null as is_logged_in,
+        -- metadata
+        events._batch_id
+    from events
+    left join customers
+        on events.stitched_customer_key = customers.customer_key
+        and {{ valid_at('customers', 'events.client_ts') }}
+    left join parts
+        on events.part_key = parts.part_key
+        and {{ valid_at('parts', 'events.client_ts') }}
+)
+
+select * from final

@@ -1,0 +1,92 @@
+-- Web sessions, the funnel fact. Grain: one session (30 minutes of inactivity or a new UTM
+-- campaign ends it; see int_web__events_sessionized). Incremental: the sessions of visitors
+-- with newly landed events (or whose customer got a new version) are rebuilt whole, so a late
+-- event that belongs to an old session updates it.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='anonymous_id',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+-- depends_on: {{ ref('stg_web__events') }}
+-- depends_on: {{ ref('snap_erp__customers') }}
+-- depends_on: {{ ref('snap_erp__parts') }}
+-- depends_on: {{ ref('stg_erp__orders') }}
+-- depends_on: {{ ref('stg_erp__order_lines') }}
+
+{%- set watermark = batch_watermark() %}
+
+with sessions as (
+    select * from {{ ref('int_web__sessions') }}
+    where anonymous_id in {{ web_visitors_to_rebuild(watermark) }}
+),
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+channels as (
+    select * from {{ ref('dim_channels') }}
+),
+
+devices as (
+    select * from {{ ref('dim_devices') }}
+),
+
+orders as (
+    select order_key, net_amount from {{ ref('fct_orders') }}
+),
+
+final as (
+    select
+        -- keys
+        sessions.session_id,
+        sessions.anonymous_id,
+        sessions.session_number,
+        -- foreign keys
+        coalesce(customers.customer_sk, {{ unknown_member_sk() }}) as customer_sk,
+        coalesce(sessions.customer_key, {{ unknown_member_key() }}) as customer_key,
+        coalesce(channels.channel_sk, {{ unknown_member_sk() }}) as channel_sk,
+        coalesce(devices.device_sk, {{ unknown_member_sk() }}) as device_sk,
+        sessions.order_key,
+        cast(sessions.started_at as date) as session_date,
+        -- attributes
+        sessions.started_at,
+        sessions.ended_at,
+        cast({{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }} as bigint)
+            as duration_seconds,
+        sessions.landing_page,
+        sessions.purchases > 0 as converted,
+        -- measures
+        cast(sessions.event_count as bigint) as event_count,
+        cast(sessions.page_views as bigint) as page_views,
+        cast(sessions.searches as bigint) as searches,
+        cast(sessions.product_views as bigint) as product_views,
+        cast(sessions.add_to_carts as bigint) as add_to_carts,
+        cast(sessions.checkouts as bigint) as checkouts,
+        cast(sessions.purchases as bigint) as purchases,
+        -- revenue of the order placed (net of discount, as in fct_order_lines); null until
+        -- the order has landed in the erp extract
+        orders.net_amount as order_revenue,
+        -- metadata
+        sessions._batch_id
+    from sessions
+    left join customers
+        on sessions.customer_key = customers.customer_key
+        and {{ valid_at('customers', 'sessions.started_at') }}
+    left join channels
+        on sessions.channel_group = channels.channel_group
+        and sessions.channel_source = channels.channel_source
+        and sessions.channel_medium = channels.channel_medium
+        and sessions.channel_campaign = channels.channel_campaign
+    left join orders on sessions.order_key = orders.order_key
+    left join devices
+        on coalesce(sessions.device, 'unknown') = devices.device_type
+        and sessions.browser = devices.browser
+        and sessions.operating_system = devices.operating_system
+)
+
+select * from final
