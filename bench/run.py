@@ -9,6 +9,7 @@ on shared machines swing several-fold under load, CPU seconds much less):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import tempfile
@@ -23,6 +24,15 @@ from warehouse.dbt_runner import run_dbt
 from warehouse.landing import land
 from warehouse.simulate import generate, load_meta
 
+WEB_MARTS = {
+    "fct_events",
+    "fct_sessions",
+    "dim_channels",
+    "dim_devices",
+    "rpt_daily_funnel_by_channel",
+    "rpt_revenue_attribution",
+}
+
 
 def _cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -36,6 +46,30 @@ def timed(label: str, action: Callable[[], object], results: list) -> None:
     wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
     results.append((label, wall, cpu))
     print(f"{label:<40} {wall:>9.1f} s wall {cpu:>9.1f} s cpu", flush=True)
+
+
+def layer_seconds(run_results: Path) -> dict[str, float]:
+    """Execution seconds of a dbt run per source domain and layer (e.g. 'web staging')."""
+    results = json.loads(run_results.read_text())["results"]
+    totals: dict[str, float] = {}
+    for result in results:
+        node = result["unique_id"]
+        if not node.startswith(("model.", "snapshot.", "test.", "unit_test.", "seed.")):
+            continue
+        name = node.split(".")[2]
+        web = "web" in name or any(model in name for model in WEB_MARTS)
+        domain = "web" if web else "sales"
+        kind = "tests" if node.startswith(("test.", "unit_test.")) else "models"
+        key = f"{domain} {kind}"
+        totals[key] = totals.get(key, 0.0) + result["execution_time"]
+    return dict(sorted(totals.items()))
+
+
+def print_layers(label: str, target_dir: Path) -> None:
+    path = target_dir / "run_results.json"
+    if path.exists():
+        parts = ", ".join(f"{k} {v:.1f}s" for k, v in layer_seconds(path).items())
+        print(f"  {label}: node seconds (summed over threads): {parts}", flush=True)
 
 
 def main() -> None:
@@ -76,8 +110,10 @@ def main() -> None:
         results,
     )
     timed("dbt build (whole history)", lambda: run_dbt(["build"], env=env, capture=True), results)
+    print_layers("whole history", workdir / "target")
     timed("land --next", lambda: land(sim_dir, landing_dir, next_day=True, **quiet), results)
     timed("dbt build (one new day)", lambda: run_dbt(["build"], env=env, capture=True), results)
+    print_layers("one new day", workdir / "target")
     timed("dbt build (nothing new)", lambda: run_dbt(["build"], env=env, capture=True), results)
     timed("dbt parse (partial parsing)", lambda: run_dbt(["parse"], env=env, capture=True), results)
     con = duckdb.connect(str(duckdb_path), read_only=True)
@@ -87,6 +123,8 @@ def main() -> None:
     ).fetchall():
         (count,) = con.execute(f"select count(*) from marts.{table}").fetchone()
         print(f"  {table:<40} {count:>12,}")
+    (events,) = con.execute("select count(*) from staging.stg_web__events").fetchone()
+    print(f"  {'stg_web__events':<40} {events:>12,}")
     size = duckdb_path.stat().st_size / 2**30
     print(f"\nwarehouse file: {size:.2f} GiB")
 

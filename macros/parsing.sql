@@ -87,13 +87,13 @@
 {%- endmacro %}
 
 
-{#- The batch number of a landed file, from its path (.../batch=000042/...). -#}
-{% macro batch_id_from_path(path_column) -%}
-    {{ return(adapter.dispatch('batch_id_from_path', 'warehouse')(path_column)) }}
+{#- The batch number of a landed line: the batch=N folder of its file (a hive partition). -#}
+{% macro landed_batch_id() -%}
+    {{ return(adapter.dispatch('landed_batch_id', 'warehouse')()) }}
 {%- endmacro %}
 
-{% macro duckdb__batch_id_from_path(path_column) -%}
-    cast(regexp_extract({{ path_column }}, 'batch=([0-9]+)', 1) as bigint)
+{% macro duckdb__landed_batch_id() -%}
+    batch
 {%- endmacro %}
 
 

@@ -7,7 +7,7 @@ with source as (
 documents as (
     select
         raw_line,
-        filename,
+        {{ landed_batch_id() }} as _batch_id,
         {{ json_or_null('raw_line') }} as doc
     from source
 ),
@@ -16,7 +16,7 @@ fields as (
     select
         raw_line,
         doc,
-        {{ batch_id_from_path('filename') }} as _batch_id,
+        _batch_id,
         {{ json_field('doc', 'event_id') }} as event_id,
         {{ json_field('doc', 'event_type') }} as event_type,
         {{ json_field('doc', 'anonymous_id') }} as anonymous_id,
