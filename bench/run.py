@@ -72,6 +72,49 @@ def print_layers(label: str, target_dir: Path) -> None:
         print(f"  {label}: node seconds (summed over threads): {parts}", flush=True)
 
 
+WEB_STAGING = ("stg_web__events", "stg_web__quarantine")
+
+
+def node_seconds(run_results: Path) -> dict[str, float]:
+    """Execution seconds of each model and snapshot of a dbt run, by name."""
+    results = json.loads(run_results.read_text())["results"]
+    return {
+        result["unique_id"].split(".")[2]: result["execution_time"]
+        for result in results
+        if result["unique_id"].startswith(("model.", "snapshot."))
+    }
+
+
+def print_web(label: str, target_dir: Path, landed_lines: int) -> None:
+    """Seconds of each web model, and landed lines per second through web staging."""
+    path = target_dir / "run_results.json"
+    if not path.exists():
+        return
+    seconds = node_seconds(path)
+    web = {name: value for name, value in seconds.items() if "web" in name or name in WEB_MARTS}
+    print(
+        f"  {label}: web models (seconds): "
+        + ", ".join(
+            f"{name} {value:.1f}" for name, value in sorted(web.items(), key=lambda kv: -kv[1])
+        ),
+        flush=True,
+    )
+    staging = sum(seconds.get(name, 0.0) for name in WEB_STAGING)
+    if staging > 0:
+        print(
+            f"  {label}: {landed_lines:,} landed lines through web staging "
+            f"({' + '.join(WEB_STAGING)}) in {staging:.1f} s = {landed_lines / staging:,.0f} "
+            "lines/s",
+            flush=True,
+        )
+        print(f"  {label}: web models in all: {sum(web.values()):.1f} s (summed over threads)")
+
+
+def landed_web_lines(landing_dir: Path, batches: slice) -> int:
+    manifest = json.loads((landing_dir / "_manifest.json").read_text())
+    return sum(batch["rows"].get("web_events", 0) for batch in manifest["batches"][batches])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=0.1)
@@ -88,6 +131,11 @@ def main() -> None:
         default=30,
         help="days left unlanded before the incremental run (default 30)",
     )
+    parser.add_argument(
+        "--reuse-sim",
+        action="store_true",
+        help="skip generate when WORKDIR/sim already holds this scale and seed",
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warehouse-bench-"))
     sim_dir, landing_dir = workdir / "sim", workdir / "landing"
@@ -101,7 +149,14 @@ def main() -> None:
     quiet = {"progress": lambda _: None}
     results: list = []
     print(f"scale factor {args.scale}, data in {workdir}, {os.cpu_count()} cores")
-    timed("generate", lambda: generate(sim_dir, args.scale, args.seed, **quiet), results)
+    meta_file = sim_dir / "meta.json"
+    reusable = meta_file.exists() and (
+        (meta := load_meta(sim_dir)).scale == args.scale and meta.seed == args.seed
+    )
+    if args.reuse_sim and reusable:
+        print(f"generate: reusing {sim_dir} (scale {args.scale}, seed {args.seed})")
+    else:
+        timed("generate", lambda: generate(sim_dir, args.scale, args.seed, **quiet), results)
     last = date.fromisoformat(load_meta(sim_dir).last_arrival)
     cutoff = last - timedelta(days=args.unlanded_days)
     timed(
@@ -111,9 +166,11 @@ def main() -> None:
     )
     timed("dbt build (whole history)", lambda: run_dbt(["build"], env=env, capture=True), results)
     print_layers("whole history", workdir / "target")
+    print_web("whole history", workdir / "target", landed_web_lines(landing_dir, slice(0, 1)))
     timed("land --next", lambda: land(sim_dir, landing_dir, next_day=True, **quiet), results)
     timed("dbt build (one new day)", lambda: run_dbt(["build"], env=env, capture=True), results)
     print_layers("one new day", workdir / "target")
+    print_web("one new day", workdir / "target", landed_web_lines(landing_dir, slice(-1, None)))
     timed("dbt build (nothing new)", lambda: run_dbt(["build"], env=env, capture=True), results)
     timed("dbt parse (partial parsing)", lambda: run_dbt(["parse"], env=env, capture=True), results)
     con = duckdb.connect(str(duckdb_path), read_only=True)

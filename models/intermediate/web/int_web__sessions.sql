@@ -1,8 +1,20 @@
 -- Sessions with their counts, channel and device, from the sessionized events.
--- Grain: one session. Rebuilt for the visitors re-sessionized since the last run (the same
--- rows int_web__events_sessionized replaced), so it is a view over that table.
+-- Grain: one session. Incremental like int_web__events_sessionized: the visitors it
+-- re-sessionized since this model last ran (their `_sessionized_batch` is newer) get all their
+-- sessions replaced (delete+insert on anonymous_id). A table, not a view, so that the
+-- channel and device dimensions read sessions rather than aggregate every event again.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='anonymous_id',
+        on_schema_change='append_new_columns'
+    )
+}}
+
 with events as (
     select * from {{ ref('int_web__events_sessionized') }}
+    where _sessionized_batch > {{ batch_watermark('_sessionized_batch') }}
 ),
 
 channel_groups as (

@@ -1,5 +1,12 @@
 -- Parses every landed collector line and flags the ones that cannot be used.
 -- Grain: one landed line (duplicates included).
+{%- set fields = [
+    'event_id', 'event_type', 'anonymous_id', 'customer_key', 'client_ts', 'collector_ts',
+    'page_url', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'device',
+    'user_agent', 'ip_address', 'consent', 'order_key', 'part_key', 'search_query',
+    'page_load_ms',
+] %}
+
 with source as (
     select * from {{ source('web', 'events') }}
 ),
@@ -8,7 +15,7 @@ documents as (
     select
         raw_line,
         {{ landed_batch_id() }} as _batch_id,
-        {{ json_or_null('raw_line') }} as doc
+        {{ json_document('raw_line', fields) }} as doc
     from source
 ),
 
