@@ -180,6 +180,17 @@ def build_parser() -> argparse.ArgumentParser:
     when.add_argument("--next", action="store_true", help="land one more day")
     _add_dirs(land)
 
+    load = sub.add_parser(
+        "load",
+        help="copy the landed batches into PostgreSQL's raw schema, each exactly once",
+        description="Copy every landed batch not yet loaded into the raw schema of PostgreSQL "
+        "(one transaction per batch, recorded in raw._load_log; concurrent loaders wait for "
+        "each other). Connection from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE "
+        "(defaults 127.0.0.1, 5432, postgres, none, warehouse); the database is created if "
+        "missing.",
+    )
+    _add_dirs(load)
+
     st = sub.add_parser(
         "status",
         help="show what has landed: batches, entities, row counts, watermark",
@@ -273,6 +284,10 @@ def main(argv: list[str] | None = None) -> int:
             from warehouse.landing import land
 
             land(args.sim_dir, args.landing_dir, through=args.through, next_day=args.next)
+        elif args.command == "load":
+            from warehouse.pgload import load
+
+            load(args.landing_dir)
         elif args.command == "status":
             from warehouse.landing import status
 

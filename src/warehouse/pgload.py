@@ -1,0 +1,304 @@
+"""Loads landed batches into PostgreSQL's ``raw`` schema, each batch exactly once.
+
+PostgreSQL cannot read the landed Parquet and gzip files itself, so the team engine gets
+them copied into tables: ``raw.erp_<entity>`` (the extract's columns as landed: text, plus
+``updated_at``, ``_arrived_at`` and ``_batch_id``) and ``raw.web_events`` (one text column
+``raw_line`` per collector line, as landed, plus ``_batch_id``).
+
+Exactly once: each batch is loaded in one transaction that copies all of its files and records
+them in ``raw._load_log``. A loader killed half-way rolls back with its connection, so the
+batch is loaded whole by the next run; the log is read under a transaction-scoped advisory
+lock, so a second loader started at the same time waits, then sees the batch recorded and
+skips it. A file whose copied row count differs from the manifest rolls its batch back.
+
+Fast: DuckDB reads each file and streams it as CSV through a pipe into PostgreSQL's
+``COPY ... FROM STDIN`` (no row-by-row inserts, no temporary files).
+
+Connection settings come from the standard libpq variables ``PGHOST``, ``PGPORT``,
+``PGUSER``, ``PGPASSWORD`` and ``PGDATABASE`` (defaults: 127.0.0.1, 5432, postgres, no
+password, warehouse). The database is created when it does not exist.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import psycopg2
+
+from warehouse.landing import (
+    SOURCE,
+    WEB_BATCH_FILE,
+    WEB_ENTITY,
+    WEB_ROWS_KEY,
+    WEB_SOURCE,
+    read_manifest,
+    read_web_lines_sql,
+)
+
+RAW_SCHEMA = "raw"
+LOAD_LOG = "_load_log"
+# Key of the advisory lock that serialises loaders (any fixed number all loaders share).
+LOCK_KEY = 4_207_731_001
+DEFAULTS = {
+    "PGHOST": "127.0.0.1",
+    "PGPORT": "5432",
+    "PGUSER": "postgres",
+    "PGDATABASE": "warehouse",
+}
+# DuckDB types of the landed files and the PostgreSQL column types they load into.
+PG_TYPES = {
+    "VARCHAR": "text",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "SMALLINT": "smallint",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamptz",
+    "DOUBLE": "double precision",
+}
+# Streams one query's result as CSV to stdout: run in a child process whose stdout is a pipe
+# that COPY reads, so DuckDB's reading and PostgreSQL's writing run side by side. Every value
+# is quoted (a raw line may hold a carriage return); nulls stay unquoted and empty, which
+# COPY reads as null, while an empty string arrives as "". No progress bar: it would
+# be written into the data.
+_CSV_WRITER = (
+    "import sys, duckdb\n"
+    "con = duckdb.connect()\n"
+    "con.execute('set enable_progress_bar = false')\n"
+    "con.execute(\n"
+    "    f\"copy ({sys.argv[1]}) to '/dev/stdout' (format csv, header false, force_quote *)\"\n"
+    ")\n"
+)
+
+
+class LoadError(RuntimeError):
+    """A load that cannot be carried out; the message says why and what to do."""
+
+
+def connection_settings(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """libpq keyword arguments from the PG* environment variables, with local defaults."""
+    env = os.environ if env is None else env
+    values = {name: env.get(name) or default for name, default in DEFAULTS.items()}
+    settings = {
+        "host": values["PGHOST"],
+        "port": values["PGPORT"],
+        "user": values["PGUSER"],
+        "dbname": values["PGDATABASE"],
+    }
+    if env.get("PGPASSWORD"):
+        settings["password"] = env["PGPASSWORD"]
+    return settings
+
+
+def describe(settings: Mapping[str, str]) -> str:
+    return f"{settings['user']}@{settings['host']}:{settings['port']}/{settings['dbname']}"
+
+
+def connect(settings: Mapping[str, str], create: bool = False):
+    """A psycopg2 connection; creates the database first when asked and it is missing."""
+    try:
+        return psycopg2.connect(**settings, connect_timeout=10)
+    except psycopg2.OperationalError as exc:
+        missing = f'database "{settings["dbname"]}" does not exist' in str(exc)
+        if not (create and missing):
+            raise LoadError(
+                f"cannot connect to PostgreSQL as {describe(settings)}: {str(exc).strip()}. "
+                "Is the server running? Set PGHOST, PGPORT, PGUSER, PGPASSWORD and "
+                "PGDATABASE to point at it (see README, 'PostgreSQL')."
+            ) from exc
+    admin = psycopg2.connect(**{**settings, "dbname": "postgres"}, connect_timeout=10)
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'create database "{settings["dbname"]}"')
+    except (psycopg2.errors.DuplicateDatabase, psycopg2.errors.UniqueViolation):
+        pass  # another loader created it at the same moment
+    finally:
+        admin.close()
+    return psycopg2.connect(**settings, connect_timeout=10)
+
+
+@dataclass
+class LandedFile:
+    source: str
+    entity: str
+    path: Path
+    expected_rows: int
+
+    @property
+    def table(self) -> str:
+        return f"{self.source}_{self.entity}"
+
+
+def batch_files(landing_dir: Path, batch_id: int, rows: Mapping[str, int]) -> list[LandedFile]:
+    """The files of one landed batch (erp entities, then the web events), with their rows."""
+    folder = f"batch={batch_id:06d}"
+    files = []
+    for path in sorted((landing_dir / SOURCE).glob(f"*/{folder}/data.parquet")):
+        entity = path.parent.parent.name
+        files.append(LandedFile(SOURCE, entity, path, rows.get(entity, 0)))
+    web = landing_dir / WEB_SOURCE / WEB_ENTITY / folder / WEB_BATCH_FILE
+    if web.exists():
+        files.append(LandedFile(WEB_SOURCE, WEB_ENTITY, web, rows.get(WEB_ROWS_KEY, 0)))
+    return files
+
+
+def _select_sql(landed: LandedFile, batch_id: int) -> str:
+    if landed.source == WEB_SOURCE:
+        lines = read_web_lines_sql(landed.path)
+        return f"select raw_line, {batch_id}::bigint as _batch_id from {lines}"
+    return f"select * from read_parquet('{landed.path}')"
+
+
+def _columns(select_sql: str) -> list[tuple[str, str]]:
+    """(name, PostgreSQL type) of each column a select gives."""
+    with duckdb.connect() as con:
+        described = con.execute(f"describe {select_sql}").fetchall()
+    columns = []
+    for name, duck_type, *_ in described:
+        pg_type = PG_TYPES.get(duck_type)
+        if pg_type is None and duck_type.startswith("DECIMAL"):
+            pg_type = duck_type.replace("DECIMAL", "numeric")
+        if pg_type is None:
+            raise LoadError(f"column {name} has type {duck_type}, which the loader cannot map")
+        columns.append((name, pg_type))
+    return columns
+
+
+def _ensure_table(cur, table: str, columns: list[tuple[str, str]]) -> None:
+    """Create the raw table, or add the columns a newer extract brought (schema drift)."""
+    column_list = ", ".join(f'"{name}" {pg_type}' for name, pg_type in columns)
+    cur.execute(f'create table if not exists {RAW_SCHEMA}."{table}" ({column_list})')
+    for name, pg_type in columns:
+        cur.execute(
+            f'alter table {RAW_SCHEMA}."{table}" add column if not exists "{name}" {pg_type}'
+        )
+
+
+def _copy(cur, table: str, columns: list[tuple[str, str]], select_sql: str) -> int:
+    """Stream a select into a table through COPY; returns the rows PostgreSQL copied."""
+    column_list = ", ".join(f'"{name}"' for name, _ in columns)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _CSV_WRITER, select_sql],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        cur.copy_expert(
+            f'copy {RAW_SCHEMA}."{table}" ({column_list}) from stdin with (format csv)',
+            writer.stdout,
+            size=1 << 20,
+        )
+    finally:
+        writer.stdout.close()
+        stderr = writer.stderr.read().decode(errors="replace")
+        writer.wait()
+    if writer.returncode != 0:
+        raise LoadError(f"reading the landed file failed: {stderr.strip()}")
+    return cur.rowcount
+
+
+def _prepare(conn) -> None:
+    with conn, conn.cursor() as cur:
+        cur.execute("select pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        cur.execute(f"create schema if not exists {RAW_SCHEMA}")
+        cur.execute(
+            f"""create table if not exists {RAW_SCHEMA}.{LOAD_LOG} (
+                batch_id integer not null,
+                source_name text not null,
+                entity text not null,
+                file_path text not null,
+                row_count bigint not null,
+                load_seconds double precision not null,
+                loaded_at timestamptz not null default now(),
+                primary key (batch_id, source_name, entity)
+            )"""
+        )
+
+
+def loaded_batches(conn) -> set[int]:
+    with conn.cursor() as cur:
+        cur.execute(f"select distinct batch_id from {RAW_SCHEMA}.{LOAD_LOG}")
+        return {row[0] for row in cur.fetchall()}
+
+
+def load(
+    landing_dir: Path,
+    settings: Mapping[str, str] | None = None,
+    progress: Callable[[str], None] = print,
+) -> list[int]:
+    """Load every landed batch not yet in ``raw._load_log``; returns the batches it loaded."""
+    settings = dict(settings or connection_settings())
+    batches = read_manifest(landing_dir)
+    if not batches:
+        raise LoadError(f"nothing has landed in {landing_dir}: run `warehouse land` first")
+    conn = connect(settings, create=True)
+    done = []
+    try:
+        _load_batches(conn, landing_dir, batches, done, progress)
+    except psycopg2.Error as exc:
+        raise LoadError(
+            f"PostgreSQL refused the load ({describe(settings)}): {str(exc).strip()}; the "
+            f"batch being loaded was rolled back, batches {done or 'none'} were loaded"
+        ) from exc
+    finally:
+        conn.close()
+    if not done:
+        progress(f"nothing to load: every landed batch is in {RAW_SCHEMA}.{LOAD_LOG}")
+    return done
+
+
+def _load_batches(conn, landing_dir: Path, batches: list, done: list[int], progress) -> None:
+    _prepare(conn)
+    for batch in batches:
+        start = time.perf_counter()
+        with conn, conn.cursor() as cur:
+            # Held until this batch commits or rolls back: one loader per batch at a time.
+            cur.execute("select pg_advisory_xact_lock(%s)", [LOCK_KEY])
+            cur.execute(
+                f"select 1 from {RAW_SCHEMA}.{LOAD_LOG} where batch_id = %s limit 1",
+                [batch.batch_id],
+            )
+            if cur.fetchone():
+                continue
+            copied = 0
+            for landed in batch_files(landing_dir, batch.batch_id, batch.rows):
+                file_start = time.perf_counter()
+                select_sql = _select_sql(landed, batch.batch_id)
+                columns = _columns(select_sql)
+                _ensure_table(cur, landed.table, columns)
+                rows = _copy(cur, landed.table, columns, select_sql)
+                if rows != landed.expected_rows:
+                    raise LoadError(
+                        f"batch {batch.batch_id}: {landed.path} gave {rows:,} rows, the "
+                        f"manifest says {landed.expected_rows:,}; nothing of the batch "
+                        "was loaded. Re-land it or check the file."
+                    )
+                cur.execute(
+                    f"insert into {RAW_SCHEMA}.{LOAD_LOG} (batch_id, source_name, entity, "
+                    "file_path, row_count, load_seconds) values (%s, %s, %s, %s, %s, %s)",
+                    [
+                        batch.batch_id,
+                        landed.source,
+                        landed.entity,
+                        str(landed.path),
+                        rows,
+                        time.perf_counter() - file_start,
+                    ],
+                )
+                copied += rows
+            for landed in batch_files(landing_dir, batch.batch_id, batch.rows):
+                cur.execute(f'analyze {RAW_SCHEMA}."{landed.table}"')
+        done.append(batch.batch_id)
+        progress(
+            f"batch {batch.batch_id:>4} through {batch.through}: {copied:,} rows loaded "
+            f"into {RAW_SCHEMA} in {time.perf_counter() - start:.1f}s"
+        )
