@@ -11,7 +11,7 @@ SEED ?= 42
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build venv deps demo docs serve-docs test lint test-fast test-slow bench lock clean clean-data
+.PHONY: help build venv deps demo docs serve-docs test postgres lint test-fast test-slow bench lock clean clean-data
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -39,7 +39,10 @@ docs: venv deps ## generate the dbt docs site (target/index.html)
 serve-docs: docs ## serve the docs site on http://localhost:8080
 	$(BIN)/dbt docs serve --port 8080
 
-test: venv deps lint test-fast test-slow ## everything CI checks
+test: venv deps postgres lint test-fast test-slow ## everything CI checks
+
+postgres: ## make sure PostgreSQL answers on PGHOST:PGPORT (starts the local cluster if not)
+	scripts/ensure-postgres
 
 lint: venv ## ruff (lint and format) on the Python code
 	$(BIN)/ruff check src tests bench
