@@ -270,7 +270,15 @@ def _load_batches(conn, landing_dir: Path, batches: list, done: list[int], progr
             if cur.fetchone():
                 continue
             copied = 0
-            for landed in batch_files(landing_dir, batch.batch_id, batch.rows):
+            files = batch_files(landing_dir, batch.batch_id, batch.rows)
+            found = {WEB_ROWS_KEY if f.source == WEB_SOURCE else f.entity for f in files}
+            missing = sorted(e for e, rows in batch.rows.items() if rows and e not in found)
+            if missing:
+                raise LoadError(
+                    f"batch {batch.batch_id} lists rows of {', '.join(missing)} but its files "
+                    f"are not in {landing_dir}; nothing of the batch was loaded"
+                )
+            for landed in files:
                 file_start = time.perf_counter()
                 select_sql = _select_sql(landed, batch.batch_id)
                 columns = _columns(select_sql)
@@ -295,7 +303,7 @@ def _load_batches(conn, landing_dir: Path, batches: list, done: list[int], progr
                     ],
                 )
                 copied += rows
-            for landed in batch_files(landing_dir, batch.batch_id, batch.rows):
+            for landed in files:
                 cur.execute(f'analyze {RAW_SCHEMA}."{landed.table}"')
         done.append(batch.batch_id)
         progress(

@@ -207,3 +207,13 @@ def test_connection_settings_come_from_the_pg_variables():
         "password": "s3cret",
     }
     assert "password" not in connection_settings({})
+
+
+def test_a_batch_whose_files_are_missing_is_refused(landing_dir, database, tmp_path):
+    copy = tmp_path / "landing"
+    subprocess.run(["cp", "-r", str(landing_dir), str(copy)], check=True)
+    subprocess.run(["rm", "-r", str(copy / "erp" / "orders" / "batch=000002")], check=True)
+    with pytest.raises(LoadError, match="orders but its files are not in"):
+        load(copy, database, **QUIET)
+    # the batches before it are loaded, the incomplete one is not
+    assert _query(database, "select distinct batch_id from raw._load_log") == [(1,)]
