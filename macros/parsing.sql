@@ -7,6 +7,17 @@
     try_cast({{ field }} as {{ type }})
 {%- endmacro %}
 
+{#- PostgreSQL has no try_cast: the try_* functions made by create_parse_functions(). -#}
+{% macro postgres__safe_parse(field, type) -%}
+    {%- set function = parse_function_name(type) -%}
+    {%- if function not in parse_function_types().keys() | list -%}
+        {{ exceptions.raise_compiler_error(
+            "safe_parse has no PostgreSQL function for type '" ~ type ~ "': add it to "
+            ~ "parse_function_types() in macros/parsing.sql") }}
+    {%- endif -%}
+    {{ parse_function_schema() }}.{{ function }}({{ field }})
+{%- endmacro %}
+
 {% macro default__safe_parse(field, type) -%}
     {{ exceptions.raise_compiler_error(
         "safe_parse is not implemented for adapter '" ~ adapter.type() ~ "': add a "
@@ -87,6 +98,11 @@
     json_transform(try_cast({{ text_column }} as json), '{ {{- structure | join(", ") -}} }')
 {%- endmacro %}
 
+{#- jsonb is parsed once on the way in; fields are then read with ->>. -#}
+{% macro postgres__json_document(text_column, keys) -%}
+    {{ parse_function_schema() }}.try_jsonb({{ text_column }})
+{%- endmacro %}
+
 {% macro default__json_document(text_column, keys) -%}
     {{ exceptions.raise_compiler_error(
         "json_document is not implemented for adapter '" ~ adapter.type() ~ "': add a "
@@ -117,6 +133,11 @@
     batch
 {%- endmacro %}
 
+{#- Engines with loaded raw tables: the loader stores the batch in a column. -#}
+{% macro default__landed_batch_id() -%}
+    _batch_id
+{%- endmacro %}
+
 
 {#-
     Pseudonymises a personal value (IP address): a salted hash, so the same value maps to the
@@ -135,4 +156,8 @@
 
 {% macro duckdb__url_host(url) -%}
     nullif(regexp_extract({{ url }}, '^[a-zA-Z]+://([^/?#:]+)', 1), '')
+{%- endmacro %}
+
+{% macro postgres__url_host(url) -%}
+    nullif(substring({{ url }} from '^[a-zA-Z]+://([^/?#:]+)'), '')
 {%- endmacro %}

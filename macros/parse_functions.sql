@@ -1,0 +1,71 @@
+{#-
+    Engines without try_cast (PostgreSQL) get one function per target type that returns null
+    instead of failing on a value that does not parse: `<schema>.try_<type>(text)`. They are
+    created (or replaced) by the on-run-start hook, so every dbt command that runs SQL has them;
+    on DuckDB the hook does nothing. A value that parses costs one function call; PL/pgSQL's
+    exception block makes that about 0.6 microseconds more than a plain cast (measured on
+    PostgreSQL 15 here, 1 M timestamps: 0.80 s against 0.17 s). Not `parallel safe`: an
+    exception block needs a subtransaction, which parallel workers cannot start.
+-#}
+
+{#- Function name (without schema) -> the SQL type it parses text into. -#}
+{% macro parse_function_types() -%}
+    {{ return({
+        'try_bigint': 'bigint',
+        'try_integer': 'integer',
+        'try_date': 'date',
+        'try_timestamp': 'timestamp',
+        'try_boolean': 'boolean',
+        'try_decimal_15_2': 'decimal(15, 2)',
+        'try_jsonb': 'jsonb',
+    }) }}
+{%- endmacro %}
+
+{#-
+    Text a function must match before it casts: PostgreSQL's date input also reads
+    '06/07/1996' (as June 7th, by DateStyle), which DuckDB rejects; only ISO 8601 passes on
+    both engines, so the same lines are quarantined on both.
+-#}
+{% macro parse_function_patterns() -%}
+    {{ return({
+        'try_date': '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
+        'try_timestamp': '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$',
+    }) }}
+{%- endmacro %}
+
+{% macro parse_function_name(type) -%}
+    {{ return('try_' ~ (type | lower | replace('(', '_') | replace(')', '') | replace(',', '_')
+        | replace(' ', ''))) }}
+{%- endmacro %}
+
+{% macro parse_function_schema() -%}
+    {{ return('warehouse_util') }}
+{%- endmacro %}
+
+{% macro create_parse_functions() -%}
+    {{ return(adapter.dispatch('create_parse_functions', 'warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__create_parse_functions() -%}
+    select 1
+{%- endmacro %}
+
+{% macro postgres__create_parse_functions() -%}
+    create schema if not exists {{ parse_function_schema() }};
+    {%- for name, type in parse_function_types().items() %}
+    create or replace function {{ parse_function_schema() }}.{{ name }}(value text)
+    returns {{ type }} language plpgsql immutable as $body$
+    begin
+        {%- set pattern = parse_function_patterns().get(name) %}
+        {%- if pattern %}
+        if value !~ '{{ pattern }}' then
+            return null;
+        end if;
+        {%- endif %}
+        return value::{{ type }};
+    exception when others then
+        return null;
+    end
+    $body$;
+    {%- endfor %}
+{%- endmacro %}
