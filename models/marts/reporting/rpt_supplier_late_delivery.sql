@@ -38,10 +38,10 @@ final as (
         -- measures
         monthly.lines_received,
         monthly.lines_late,
-        cast(cast(monthly.lines_late as decimal(18, 6)) / monthly.lines_received as decimal(9, 6))
-            as late_rate,
+        cast({{ exact_ratio('monthly.lines_late', 'monthly.lines_received', 6) }}
+            as decimal(9, 6)) as late_rate,
         cast(case when monthly.lines_late > 0
-            then cast(monthly.days_late as decimal(18, 2)) / monthly.lines_late
+            then {{ exact_ratio('monthly.days_late', 'monthly.lines_late', 2) }}
         end as decimal(9, 2)) as avg_days_late
     from monthly
     left join suppliers on monthly.supplier_key = suppliers.supplier_key
