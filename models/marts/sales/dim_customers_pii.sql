@@ -1,5 +1,7 @@
 -- RESTRICTED: the personal data of customers (name, address, phone, comment), keyed like
 -- dim_customers. Grain: one customer version. Only the privileged role may read it.
+{{ config(grants={'select': ['pii_reader']} if target.type == 'postgres' else {}) }}
+
 with snapshot as (
     select * from {{ ref('snap_erp__customers') }}
 ),

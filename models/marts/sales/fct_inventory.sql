@@ -1,5 +1,15 @@
 -- Availability and supply cost of each part at each supplier over time.
 -- Grain: one version of a part-supplier offer; is_current marks today's offer.
+{{
+    config(
+        indexes=on_postgres([
+            {'columns': ['part_sk']},
+            {'columns': ['supplier_sk']},
+        ]),
+        post_hook=['{{ analyze_this() }}']
+    )
+}}
+
 with offers as (
     select * from {{ ref('snap_erp__partsupps') }}
 ),

@@ -2,12 +2,23 @@
 -- Incremental by arrival: each run rebuilds the lines of orders touched by newly landed
 -- batches (new or updated lines and headers, late arrivals, new dimension versions), so
 -- updates to old orders are applied and a full refresh gives the same table.
+-- On PostgreSQL: indexes on the foreign keys and the date; the post-hooks restore foreign
+-- keys a rebuilt dimension took with it (the project's post-hook indexes the unique key and
+-- refreshes the planner statistics).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='order_line_sk',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        indexes=on_postgres([
+            {'columns': ['order_key']},
+            {'columns': ['customer_sk']},
+            {'columns': ['part_sk']},
+            {'columns': ['supplier_sk']},
+            {'columns': ['order_date']},
+        ]),
+        post_hook=['{{ restore_foreign_keys() }}']
     )
 }}
 

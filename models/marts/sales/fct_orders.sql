@@ -1,10 +1,18 @@
 -- Orders with their totals. Grain: one order. Incremental by arrival like fct_order_lines.
+-- On PostgreSQL: indexes on the foreign keys and the date; the post-hooks restore foreign
+-- keys a rebuilt dimension took with it (the project's post-hook indexes the unique key and
+-- refreshes the planner statistics).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='order_key',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        indexes=on_postgres([
+            {'columns': ['customer_sk']},
+            {'columns': ['order_date']},
+        ]),
+        post_hook=['{{ restore_foreign_keys() }}']
     )
 }}
 

@@ -1,12 +1,22 @@
 -- Clickstream events. Grain: one valid event (duplicates removed, invalid and bot lines in
 -- stg_web__quarantine). Incremental like fct_sessions: all events of the visitors with newly
 -- landed events are rebuilt, since a late event can change their sessions.
+-- On PostgreSQL: indexes on the foreign keys and the date; the post-hooks restore foreign
+-- keys a rebuilt dimension took with it (the project's post-hook indexes the unique key and
+-- refreshes the planner statistics).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        indexes=on_postgres([
+            {'columns': ['session_id']},
+            {'columns': ['customer_sk']},
+            {'columns': ['part_sk']},
+            {'columns': ['event_date']},
+        ]),
+        post_hook=['{{ restore_foreign_keys() }}']
     )
 }}
 

@@ -2,12 +2,23 @@
 -- campaign ends it; see int_web__events_sessionized). Incremental: the sessions of visitors
 -- with newly landed events (or whose customer got a new version) are rebuilt whole, so a late
 -- event that belongs to an old session updates it.
+-- On PostgreSQL: indexes on the foreign keys and the date; the post-hooks restore foreign
+-- keys a rebuilt dimension took with it (the project's post-hook indexes the unique key and
+-- refreshes the planner statistics).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        indexes=on_postgres([
+            {'columns': ['customer_sk']},
+            {'columns': ['channel_sk']},
+            {'columns': ['device_sk']},
+            {'columns': ['session_date']},
+            {'columns': ['order_key']},
+        ]),
+        post_hook=['{{ restore_foreign_keys() }}']
     )
 }}
 

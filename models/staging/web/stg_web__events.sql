@@ -53,7 +53,10 @@ final as (
     from first_copies
     where copy_number = 1
     {% if is_incremental() %}
-        and event_id not in (select event_id from {{ this }})
+        -- not exists, not `not in`: PostgreSQL runs `not in (subquery)` as a nested loop
+        and not exists (
+            select 1 from {{ this }} as staged where staged.event_id = first_copies.event_id
+        )
     {% endif %}
 )
 
