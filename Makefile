@@ -8,6 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= 0.1
 SEED ?= 42
+# duckdb (a file, nothing to start) or postgres (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE)
+TARGET ?= duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
@@ -16,7 +18,7 @@ export DO_NOT_TRACK := 1
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-build: venv deps demo ## venv, packages, demo data, dbt build per batch, docs
+build: venv deps $(if $(filter postgres,$(TARGET)),postgres) demo ## venv, packages, demo data, dbt build per batch, docs
 
 $(BIN)/warehouse: pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 build'"; exit 1; }
@@ -30,11 +32,11 @@ venv: $(BIN)/warehouse ## create .venv with the pinned dependencies
 deps: venv ## install the locked dbt packages (local mirror, else dbt hub)
 	$(BIN)/warehouse deps
 
-demo: venv deps ## generate SCALE (0.1), land in batches, dbt build after each, docs
-	$(BIN)/warehouse demo --scale $(SCALE) --seed $(SEED)
+demo: venv deps ## generate SCALE (0.1), land in batches, dbt build after each (TARGET), docs
+	$(BIN)/warehouse demo --scale $(SCALE) --seed $(SEED) --target $(TARGET)
 
 docs: venv deps ## generate the dbt docs site (target/index.html)
-	$(BIN)/dbt docs generate
+	$(BIN)/dbt docs generate --target $(TARGET)
 
 serve-docs: docs ## serve the docs site on http://localhost:8080
 	$(BIN)/dbt docs serve --port 8080

@@ -22,6 +22,7 @@ import duckdb
 
 from warehouse.dbt_runner import run_dbt
 from warehouse.landing import land
+from warehouse.pgload import connection_settings, load
 from warehouse.simulate import generate, load_meta
 
 WEB_MARTS = {
@@ -136,19 +137,35 @@ def main() -> None:
         action="store_true",
         help="skip generate when WORKDIR/sim already holds this scale and seed",
     )
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=["duckdb", "postgres"],
+        default=["duckdb"],
+        help="engines to build side by side on the same landed data (default duckdb); "
+        "postgres uses the PG* variables and a database warehouse_bench, recreated",
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warehouse-bench-"))
     sim_dir, landing_dir = workdir / "sim", workdir / "landing"
     duckdb_path = workdir / "warehouse.duckdb"
-    env = {
-        "WAREHOUSE_LANDING_DIR": str(landing_dir),
-        "WAREHOUSE_DUCKDB_PATH": str(duckdb_path),
-        "DBT_TARGET_PATH": str(workdir / "target"),
-        "DBT_LOG_PATH": str(workdir / "logs"),
+    pg_settings = {**connection_settings(), "dbname": "warehouse_bench"}
+    envs = {
+        engine: {
+            "WAREHOUSE_LANDING_DIR": str(landing_dir),
+            "WAREHOUSE_DUCKDB_PATH": str(duckdb_path),
+            "PGDATABASE": pg_settings["dbname"],
+            "DBT_TARGET_PATH": str(workdir / f"target-{engine}"),
+            "DBT_LOG_PATH": str(workdir / f"logs-{engine}"),
+        }
+        for engine in args.engines
     }
     quiet = {"progress": lambda _: None}
     results: list = []
     print(f"scale factor {args.scale}, data in {workdir}, {os.cpu_count()} cores")
+    if "postgres" in args.engines:
+        print("postgres: CPU seconds count dbt and the loader, not the PostgreSQL server")
+        recreate_database(pg_settings)
     meta_file = sim_dir / "meta.json"
     reusable = meta_file.exists() and (
         (meta := load_meta(sim_dir)).scale == args.scale and meta.seed == args.seed
@@ -164,17 +181,55 @@ def main() -> None:
         lambda: land(sim_dir, landing_dir, through=cutoff, **quiet),
         results,
     )
-    timed("dbt build (whole history)", lambda: run_dbt(["build"], env=env, capture=True), results)
-    print_layers("whole history", workdir / "target")
-    print_web("whole history", workdir / "target", landed_web_lines(landing_dir, slice(0, 1)))
+
+    def build(label: str, lines: slice) -> None:
+        for engine, env in envs.items():
+            target = ["--target", engine]
+            if engine == "postgres":
+                timed(
+                    f"[postgres] load ({label})",
+                    lambda: load(landing_dir, pg_settings, **quiet),
+                    results,
+                )
+            timed(
+                f"[{engine}] dbt build ({label})",
+                lambda t=target, e=env: run_dbt(["build", *t], env=e, capture=True),
+                results,
+            )
+            target_dir = Path(env["DBT_TARGET_PATH"])
+            print_layers(f"[{engine}] {label}", target_dir)
+            print_web(f"[{engine}] {label}", target_dir, landed_web_lines(landing_dir, lines))
+
+    build("whole history", slice(0, 1))
     timed("land --next", lambda: land(sim_dir, landing_dir, next_day=True, **quiet), results)
-    timed("dbt build (one new day)", lambda: run_dbt(["build"], env=env, capture=True), results)
-    print_layers("one new day", workdir / "target")
-    print_web("one new day", workdir / "target", landed_web_lines(landing_dir, slice(-1, None)))
-    timed("dbt build (nothing new)", lambda: run_dbt(["build"], env=env, capture=True), results)
+    build("one new day", slice(-1, None))
+    for engine, env in envs.items():
+        target = ["--target", engine]
+        timed(
+            f"[{engine}] dbt build (nothing new)",
+            lambda t=target, e=env: run_dbt(["build", *t], env=e, capture=True),
+            results,
+        )
+    env = next(iter(envs.values()))
     timed("dbt parse (partial parsing)", lambda: run_dbt(["parse"], env=env, capture=True), results)
+    if "duckdb" in envs:
+        print_duckdb_marts(duckdb_path)
+
+
+def recreate_database(settings: dict[str, str]) -> None:
+    import psycopg2
+
+    admin = psycopg2.connect(**{**settings, "dbname": "postgres"})
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'drop database if exists "{settings["dbname"]}" with (force)')
+        cur.execute(f'create database "{settings["dbname"]}"')
+    admin.close()
+
+
+def print_duckdb_marts(duckdb_path: Path) -> None:
     con = duckdb.connect(str(duckdb_path), read_only=True)
-    print("\nmart row counts:")
+    print("\nmart row counts (duckdb):")
     for (table,) in con.execute(
         "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
     ).fetchall():

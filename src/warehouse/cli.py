@@ -189,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(defaults 127.0.0.1, 5432, postgres, none, warehouse); the database is created if "
         "missing.",
     )
+    load.add_argument("--up-to-batch", type=int, default=None, help="load no batch after this one")
     _add_dirs(load)
 
     st = sub.add_parser(
@@ -208,6 +209,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scale", type=float, default=0.1, help="TPC-H scale factor (0.1)")
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     demo.add_argument("--no-docs", action="store_true", help="skip `dbt docs generate`")
+    demo.add_argument(
+        "--target",
+        choices=["duckdb", "postgres"],
+        default="duckdb",
+        help="engine to build (default duckdb; postgres loads the batches into raw first, "
+        "connection from PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE)",
+    )
     _add_dirs(demo)
 
     query = sub.add_parser(
@@ -287,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "load":
             from warehouse.pgload import load
 
-            load(args.landing_dir)
+            load(args.landing_dir, up_to_batch=args.up_to_batch)
         elif args.command == "status":
             from warehouse.landing import status
 
@@ -302,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
                 scale=args.scale,
                 seed=args.seed,
                 docs=not args.no_docs,
+                target=args.target,
             )
         elif args.command == "query":
             import duckdb

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from warehouse.dbt_runner import run_dbt
 from warehouse.landing import land, watermark
+from warehouse.pgload import connection_settings, describe, load
 from warehouse.simulate import generate, load_meta
 
 # Irregular cut-offs; the history ends in January 1999, so the last weeks stay unlanded for
@@ -29,7 +30,7 @@ from marts.fct_order_lines as f
 join marts.dim_customers as c on f.customer_sk = c.customer_sk
 join marts.dim_geography as g on c.geography_sk = g.geography_sk
 where f.order_date >= date '1997-01-01'
-group by all
+group by g.region_name, c.market_segment
 order by net_revenue desc
 limit 5;"""
 
@@ -43,9 +44,14 @@ def build_demo(
     cutoffs: Sequence[date] = DEMO_CUTOFFS,
     docs: bool = True,
     progress: Callable[[str], None] = print,
+    target: str = "duckdb",
 ) -> None:
     """Generate (if needed), land every cut-off beyond the watermark with a dbt build after
-    each, and generate the docs. Safe to run again: it continues where it stopped."""
+    each, and generate the docs. Safe to run again: it continues where it stopped.
+
+    target "postgres": before each build the landed batches not yet loaded are copied into
+    the raw schema (`warehouse load`), and dbt builds with `--target postgres`.
+    """
     started = time.perf_counter()
     try:
         meta = load_meta(sim_dir)
@@ -68,12 +74,25 @@ def build_demo(
     for cutoff in pending_builds:
         if cutoff is not None:
             land(sim_dir, landing_dir, through=cutoff, progress=progress)
-        progress("dbt build")
+        if target == "postgres":
+            load(landing_dir, progress=progress)
+        progress(f"dbt build --target {target}")
         t0 = time.perf_counter()
-        run_dbt(["build"])
+        run_dbt(["build", "--target", target])
         progress(f"dbt build finished in {time.perf_counter() - t0:.1f}s")
     if docs:
-        run_dbt(["docs", "generate"])
+        run_dbt(["docs", "generate", "--target", target])
+    if target == "postgres":
+        settings = connection_settings()
+        progress(
+            f"\nwarehouse built in {time.perf_counter() - started:.0f}s in PostgreSQL "
+            f"({describe(settings)}), schemas marts, staging, snapshots. Query it with "
+            f"`psql -h {settings['host']} -p {settings['port']} -U {settings['user']} "
+            f"{settings['dbname']}`, e.g.:\n\n{EXAMPLE_QUERY}\n\n"
+            "Next day's data: `.venv/bin/warehouse land --next && .venv/bin/warehouse load "
+            "&& .venv/bin/dbt build --target postgres`"
+        )
+        return
     progress(
         f"\nwarehouse built in {time.perf_counter() - started:.0f}s: {duckdb_path.resolve()}\n"
         'Query it with `.venv/bin/warehouse query "SQL"`, the DuckDB CLI '

@@ -234,10 +234,14 @@ def load(
     landing_dir: Path,
     settings: Mapping[str, str] | None = None,
     progress: Callable[[str], None] = print,
+    up_to_batch: int | None = None,
 ) -> list[int]:
-    """Load every landed batch not yet in ``raw._load_log``; returns the batches it loaded."""
+    """Load every landed batch not yet in ``raw._load_log`` (up to batch ``up_to_batch`` when
+    given); returns the batches it loaded."""
     settings = dict(settings or connection_settings())
     batches = read_manifest(landing_dir)
+    if up_to_batch is not None:
+        batches = [batch for batch in batches if batch.batch_id <= up_to_batch]
     if not batches:
         raise LoadError(f"nothing has landed in {landing_dir}: run `warehouse land` first")
     conn = connect(settings, create=True)

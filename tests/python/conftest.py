@@ -77,3 +77,52 @@ def full_refresh_copy(built_warehouse: BuiltWarehouse, tmp_path_factory) -> Path
         capture=True,
     )
     return copy
+
+
+@dataclass
+class BuiltPostgres:
+    settings: dict[str, str]
+    target_dir: Path
+    env: dict[str, str]
+
+    def connect(self):
+        import psycopg2
+
+        return psycopg2.connect(**self.settings)
+
+    def dbt(self, *args: str) -> None:
+        run_dbt([*args, "--target", "postgres"], env=self.env, capture=True)
+
+
+@pytest.fixture(scope="session")
+def built_postgres(built_warehouse: BuiltWarehouse, tmp_path_factory) -> BuiltPostgres:
+    """The same landed batches, loaded into a PostgreSQL database of this test run one by one
+    with a `dbt build --target postgres` after each (the DuckDB build's cadence). The database
+    is dropped at the end of the session."""
+    import uuid
+
+    import psycopg2
+
+    from warehouse.landing import read_manifest
+    from warehouse.pgload import connection_settings, load
+
+    settings = {**connection_settings(), "dbname": f"warehouse_test_{uuid.uuid4().hex[:12]}"}
+    target_dir = tmp_path_factory.mktemp("postgres") / "target"
+    env = {
+        "PGDATABASE": settings["dbname"],
+        "WAREHOUSE_LANDING_DIR": str(built_warehouse.landing_dir),
+        "DBT_TARGET_PATH": str(target_dir),
+        "DBT_LOG_PATH": str(target_dir / "logs"),
+    }
+    built = BuiltPostgres(settings, target_dir, env)
+    try:
+        for batch in read_manifest(built_warehouse.landing_dir):
+            load(built_warehouse.landing_dir, settings, lambda _: None, up_to_batch=batch.batch_id)
+            built.dbt("build")
+        yield built
+    finally:
+        admin = psycopg2.connect(**{**settings, "dbname": "postgres"})
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{settings["dbname"]}" with (force)')
+        admin.close()

@@ -1,0 +1,195 @@
+"""The same warehouse on PostgreSQL: same landed batches, same build cadence, same marts.
+
+Uses the `built_postgres` fixture (conftest.py): the DuckDB test warehouse's landed batches are
+loaded into a PostgreSQL database of this run one batch at a time, with a build after each.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ORACLE_SCALE, BuiltPostgres, BuiltWarehouse
+
+from warehouse.fingerprint import fingerprint, render
+from warehouse.oracle import check_queries, compiled_analyses
+
+pytestmark = pytest.mark.slow
+
+
+def _pg_rows(built_postgres: BuiltPostgres, sql: str) -> tuple[list[str], list[tuple]]:
+    conn = built_postgres.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return [d[0] for d in cur.description], cur.fetchall()
+    finally:
+        conn.close()
+
+
+# Tables of a schema (views such as the base models excluded); the quarantines are compared by
+# reason below (their payload is rendered as JSON text, which differs between engines).
+TABLES = (
+    "select table_name from information_schema.tables where table_schema = '{schema}' "
+    "and table_type = 'BASE TABLE' and table_name not like '%quarantine' order by 1"
+)
+
+
+@pytest.mark.parametrize("schema", ["marts", "staging"])
+def test_both_engines_build_identical_tables(
+    built_warehouse: BuiltWarehouse, built_postgres: BuiltPostgres, schema: str
+):
+    """Marts, and staging (so the reconciliation proven on DuckDB holds on PostgreSQL)."""
+    con = built_warehouse.connect()
+    tables = [name for (name,) in con.execute(TABLES.format(schema=schema)).fetchall()]
+    _, pg_tables = _pg_rows(built_postgres, TABLES.format(schema=schema))
+    assert tables and [name for (name,) in pg_tables] == tables
+    differing = {}
+    for table in tables:
+        columns = [
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_schema = "
+                f"'{schema}' and table_name = '{table}' order by ordinal_position"
+            ).fetchall()
+        ]
+        select = f"select {', '.join(columns)} from {schema}.{table}"
+        duck = fingerprint(con.execute(select).fetchall())
+        pg = fingerprint(_pg_rows(built_postgres, select)[1])
+        assert duck[0] > 0, f"{table} is empty: the comparison would prove nothing"
+        if duck != pg:
+            differing[table] = (duck, pg)
+    assert not differing, differing
+
+
+def test_fingerprints_see_a_changed_value():
+    rows = [(1, "a"), (2, "b")]
+    assert fingerprint(rows) == fingerprint(list(reversed(rows)))
+    assert fingerprint(rows) != fingerprint([(1, "a"), (2, "c")])
+    assert fingerprint([(None,)]) != fingerprint([("",)])
+    assert render(1.5) == render(1.5000000001) and render(True) == "true"
+
+
+def test_tpch_queries_on_the_postgres_marts_match_the_official_answers(
+    built_postgres: BuiltPostgres,
+):
+    built_postgres.dbt("compile", "--select", "analyses/tpch")
+    queries = compiled_analyses(built_postgres.target_dir)
+    assert sorted(queries) == list(range(1, 23))
+    with built_postgres.connect() as conn:
+
+        def run(sql: str):
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return [d[0] for d in cur.description], cur.fetchall()
+
+        problems = check_queries(run, queries, ORACLE_SCALE)
+    failing = {q: p for q, p in problems.items() if p}
+    assert not failing, "\n".join(f"Q{q}: {p[:3]}" for q, p in sorted(failing.items()))
+
+
+def test_postgres_quarantines_the_same_lines_as_duckdb(
+    built_warehouse: BuiltWarehouse, built_postgres: BuiltPostgres
+):
+    sql = (
+        "select source_name, entity, reason, count(*) from staging.{table} "
+        "group by 1, 2, 3 order by 1, 2, 3"
+    )
+    con = built_warehouse.connect()
+    for table in ["stg_erp__quarantine", "stg_web__quarantine"]:
+        duck = con.execute(sql.format(table=table)).fetchall()
+        pg = _pg_rows(built_postgres, sql.format(table=table))[1]
+        assert duck and [tuple(row) for row in pg] == [tuple(row) for row in duck]
+
+
+def _can_read(settings: dict, table: str) -> bool:
+    import psycopg2
+
+    conn = psycopg2.connect(**settings)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"select count(*) from {table}")
+            return True
+    except psycopg2.errors.InsufficientPrivilege:
+        return False
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("role", "readable", "unreadable"),
+    [
+        (
+            "analyst",
+            ["marts.fct_orders", "marts.dim_customers", "marts.fct_sessions"],
+            [
+                "marts.dim_customers_pii",
+                "staging.stg_erp__customers",
+                "intermediate.int_web__sessions",
+                "snapshots.snap_erp__customers",
+                "raw.erp_customer",
+            ],
+        ),
+        (
+            "pii_reader",
+            ["marts.fct_orders", "marts.dim_customers_pii"],
+            ["staging.stg_erp__customers", "raw.erp_customer", "raw.web_events"],
+        ),
+    ],
+)
+def test_each_role_reads_what_it_may_and_nothing_else(
+    built_postgres: BuiltPostgres, role: str, readable: list[str], unreadable: list[str]
+):
+    """A login user that holds only the role connects and tries each table."""
+    import uuid
+
+    user = f"test_{role}_{uuid.uuid4().hex[:8]}"
+    with built_postgres.connect() as conn, conn.cursor() as cur:
+        cur.execute(f"create role {user} login in role {role}")
+    try:
+        as_user = {**built_postgres.settings, "user": user}
+        assert {t: _can_read(as_user, t) for t in readable} == dict.fromkeys(readable, True)
+        assert {t: _can_read(as_user, t) for t in unreadable} == dict.fromkeys(unreadable, False)
+    finally:
+        with built_postgres.connect() as conn, conn.cursor() as cur:
+            cur.execute(f"drop role {user}")
+
+
+@pytest.fixture(scope="module")
+def postgres_full_refresh(built_postgres: BuiltPostgres):
+    """A copy of the PostgreSQL warehouse rebuilt with --full-refresh (snapshots kept)."""
+    import psycopg2
+
+    source = built_postgres.settings["dbname"]
+    copy = BuiltPostgres(
+        {**built_postgres.settings, "dbname": f"{source}_full"},
+        built_postgres.target_dir.parent / "target_full",
+        {**built_postgres.env, "PGDATABASE": f"{source}_full"},
+    )
+    admin = psycopg2.connect(**{**built_postgres.settings, "dbname": "postgres"})
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s",
+            [source],
+        )
+        cur.execute(f'create database "{source}_full" template "{source}"')
+    copy.env["DBT_TARGET_PATH"] = str(copy.target_dir)
+    try:
+        copy.dbt("build", "--full-refresh")
+        yield copy
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{source}_full" with (force)')
+        admin.close()
+
+
+def test_postgres_full_refresh_equals_the_incremental_sequence(
+    built_postgres: BuiltPostgres, postgres_full_refresh: BuiltPostgres
+):
+    for schema in ["marts", "staging"]:
+        _, tables = _pg_rows(built_postgres, TABLES.format(schema=schema))
+        assert tables
+        for (table,) in tables:
+            select = f"select * from {schema}.{table}"
+            incremental = fingerprint(_pg_rows(built_postgres, select)[1])
+            full = fingerprint(_pg_rows(postgres_full_refresh, select)[1])
+            assert incremental == full, f"{schema}.{table}"
