@@ -1,6 +1,8 @@
 -- Parses the part-supplier offer extract and flags invalid rows. Grain: one landed record.
 with source as (
     select * from {{ source('erp', 'partsupp') }}
+    -- on PostgreSQL this model is an incremental table: only batches it has not parsed
+    where _batch_id > {{ batch_watermark() }}
 ),
 
 parsed as (

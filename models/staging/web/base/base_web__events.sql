@@ -9,6 +9,8 @@
 
 with source as (
     select * from {{ source('web', 'events') }}
+    -- on PostgreSQL this model is an incremental table: only batches it has not parsed
+    where {{ landed_batch_id() }} > {{ batch_watermark() }}
 ),
 
 documents as (
