@@ -41,12 +41,64 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def timed(label: str, action: Callable[[], object], results: list) -> None:
+def _stat_fields(pid: int) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2 :].split()  # fields from the 3rd on (after "comm")
+
+
+def postgres_server_cpu(settings: dict[str, str]) -> Callable[[], float] | None:
+    """A reader of the CPU seconds the local PostgreSQL server has used so far: the postmaster,
+    its live children (backends, autovacuum, parallel workers) and the children it has reaped.
+    None when the server is not on this machine or /proc does not show it."""
+    import psycopg2
+
+    try:
+        conn = psycopg2.connect(**settings)
+        with conn.cursor() as cur:
+            cur.execute("select pg_backend_pid()")
+            (backend,) = cur.fetchone()
+        conn.close()
+        postmaster = int(_stat_fields(backend)[1])
+        _stat_fields(postmaster)
+    except (OSError, ValueError, psycopg2.Error):
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        fields = _stat_fields(postmaster)
+        ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                child = _stat_fields(int(entry.name))
+            except OSError:
+                continue  # exited meanwhile
+            if int(child[1]) == postmaster:
+                ticks += sum(int(value) for value in child[11:15])
+        return ticks / tick
+
+    return read
+
+
+def timed(
+    label: str,
+    action: Callable[[], object],
+    results: list,
+    server_cpu: Callable[[], float] | None = None,
+) -> None:
+    """Runs action and prints its wall and CPU seconds (this process and its children), and
+    the database server's CPU seconds when server_cpu reads them."""
+    server0 = server_cpu() if server_cpu else 0.0
     wall0, cpu0 = time.perf_counter(), _cpu_seconds()
     action()
     wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
+    line = f"{label:<40} {wall:>9.1f} s wall {cpu:>9.1f} s cpu"
+    if server_cpu:
+        server = server_cpu() - server0
+        line += f" + {server:.1f} s postgres server cpu"
     results.append((label, wall, cpu))
-    print(f"{label:<40} {wall:>9.1f} s wall {cpu:>9.1f} s cpu", flush=True)
+    print(line, flush=True)
 
 
 def layer_seconds(run_results: Path) -> dict[str, float]:
@@ -163,9 +215,14 @@ def main() -> None:
     quiet = {"progress": lambda _: None}
     results: list = []
     print(f"scale factor {args.scale}, data in {workdir}, {os.cpu_count()} cores")
+    server_cpu = None
     if "postgres" in args.engines:
-        print("postgres: CPU seconds count dbt and the loader, not the PostgreSQL server")
         recreate_database(pg_settings)
+        server_cpu = postgres_server_cpu(pg_settings)
+        print(
+            "postgres: cpu counts dbt and the loader; the server's own CPU seconds are added "
+            + ("after the +" if server_cpu else "nowhere (the server is not on this machine)")
+        )
     meta_file = sim_dir / "meta.json"
     reusable = meta_file.exists() and (
         (meta := load_meta(sim_dir)).scale == args.scale and meta.seed == args.seed
@@ -190,11 +247,13 @@ def main() -> None:
                     f"[postgres] load ({label})",
                     lambda: load(landing_dir, pg_settings, **quiet),
                     results,
+                    server_cpu,
                 )
             timed(
                 f"[{engine}] dbt build ({label})",
                 lambda t=target, e=env: run_dbt(["build", *t], env=e, capture=True),
                 results,
+                server_cpu if engine == "postgres" else None,
             )
             target_dir = Path(env["DBT_TARGET_PATH"])
             print_layers(f"[{engine}] {label}", target_dir)
@@ -209,6 +268,7 @@ def main() -> None:
             f"[{engine}] dbt build (nothing new)",
             lambda t=target, e=env: run_dbt(["build", *t], env=e, capture=True),
             results,
+            server_cpu if engine == "postgres" else None,
         )
     env = next(iter(envs.values()))
     timed("dbt parse (partial parsing)", lambda: run_dbt(["parse"], env=env, capture=True), results)

@@ -1,12 +1,18 @@
 {#-
     Constraints from the mart contracts, per engine.
 
-    PostgreSQL creates the primary, not-null and foreign key constraints the contracts declare.
-    A dimension rebuilt by a run (table materialization: build, swap, `drop ... cascade`)
-    takes the foreign keys of the facts that reference it with it, and an incremental fact is
-    not re-created, so restore_foreign_keys() (a post-hook of the facts) adds back any that
-    are missing, as NOT VALID: rows already in the fact are not re-checked (the relationships
-    data tests check them on every build), new rows are.
+    Tables are created with column types and not-null constraints only (both engines).
+
+    PostgreSQL then gets the primary and foreign keys the contracts declare from a post-hook
+    (add_contract_keys, after the rows are in): building a primary key index in one sort and
+    adding a foreign key as one statement is far cheaper than checking each inserted row
+    against an index and a referenced table (at SF 0.1, inserting 2.8 M rows into fct_events
+    took 123 s with the keys declared in `create table`). A dimension rebuilt by a run
+    (table materialization: build, swap, `drop ... cascade`) takes the foreign keys of the
+    facts that reference it with it, and an incremental fact is not re-created, so the hook
+    also adds back any foreign key that is missing. Foreign keys are added NOT VALID: rows
+    already in the table are not re-checked (the relationships data tests check them on every
+    build), rows written later are.
 
     DuckDB keeps the column types and not-null constraints only: its foreign keys would stop a
     dimension from being rebuilt while a fact references it, and its primary keys slow loads.
@@ -14,6 +20,14 @@
 -#}
 
 {% macro duckdb__get_table_columns_and_constraints() -%}
+    {{ return(columns_with_types_and_not_null()) }}
+{%- endmacro %}
+
+{% macro postgres__get_table_columns_and_constraints() -%}
+    {{ return(columns_with_types_and_not_null()) }}
+{%- endmacro %}
+
+{% macro columns_with_types_and_not_null() -%}
     (
     {%- for column in model['columns'].values() %}
         {{ adapter.quote(column['name']) if column.get('quote') else column['name'] }}
@@ -25,32 +39,43 @@
 {%- endmacro %}
 
 
-{% macro restore_foreign_keys() -%}
-    {{ return(adapter.dispatch('restore_foreign_keys', 'warehouse')()) }}
+{#- A project post-hook: the contract's primary and foreign keys (PostgreSQL; see above). -#}
+{% macro add_contract_keys() -%}
+    {{ return(adapter.dispatch('add_contract_keys', 'warehouse')()) }}
 {%- endmacro %}
 
-{% macro default__restore_foreign_keys() -%}
+{% macro default__add_contract_keys() -%}
     select 1
 {%- endmacro %}
 
-{% macro postgres__restore_foreign_keys() -%}
+{% macro postgres__add_contract_keys() -%}
     {%- set statements = [] -%}
+    {%- if execute and config.get('contract').enforced -%}
     {%- for column in model['columns'].values() -%}
-        {%- for constraint in column.get('constraints', []) if constraint['type'] == 'foreign_key' -%}
-            {#- dbt resolves `to: ref('x')` to the relation name before hooks run -#}
-            {%- set parent = constraint['to'] -%}
-            {%- if parent.startswith('ref(') -%}
-                {%- set parent = ref(parent.split("'")[1]) -%}
+        {%- for constraint in column.get('constraints', []) -%}
+            {%- if constraint['type'] == 'primary_key' -%}
+                {#- unnamed: PostgreSQL picks an index name the swapped-out table does not hold -#}
+                {%- do statements.append(
+                    "if not exists (select from pg_constraint where contype = 'p'"
+                    ~ " and conrelid = '" ~ this ~ "'::regclass) then alter table " ~ this
+                    ~ " add primary key (" ~ column['name'] ~ "); end if;") -%}
+            {%- elif constraint['type'] == 'foreign_key' -%}
+                {#- dbt resolves `to: ref('x')` to the relation name before hooks run -#}
+                {%- set parent = constraint['to'] -%}
+                {%- if parent.startswith('ref(') -%}
+                    {%- set parent = ref(parent.split("'")[1]) -%}
+                {%- endif -%}
+                {%- set name = this.identifier ~ '_' ~ column['name'] ~ '_fkey' -%}
+                {%- do statements.append(
+                    "if not exists (select from pg_constraint where conname = '" ~ name
+                    ~ "' and conrelid = '" ~ this ~ "'::regclass) then alter table " ~ this
+                    ~ " add constraint " ~ name ~ " foreign key (" ~ column['name']
+                    ~ ") references " ~ parent ~ " (" ~ constraint['to_columns'] | join(', ')
+                    ~ ") not valid; end if;") -%}
             {%- endif -%}
-            {%- set name = this.identifier ~ '_' ~ column['name'] ~ '_fkey' -%}
-            {%- do statements.append(
-                "if not exists (select from pg_constraint where conname = '" ~ name
-                ~ "' and conrelid = '" ~ this ~ "'::regclass) then alter table " ~ this
-                ~ " add constraint " ~ name ~ " foreign key (" ~ column['name']
-                ~ ") references " ~ parent ~ " (" ~ constraint['to_columns'] | join(', ')
-                ~ ") not valid; end if;") -%}
         {%- endfor -%}
     {%- endfor -%}
+    {%- endif -%}
     {%- if statements %}
     do $body$
     begin

@@ -155,6 +155,64 @@ def test_each_role_reads_what_it_may_and_nothing_else(
             cur.execute(f"drop role {user}")
 
 
+def _declared_keys(target_dir) -> tuple[set, set]:
+    """Primary keys (table, column) and foreign keys (table, column, parent table) that the
+    mart contracts in the manifest declare."""
+    import json
+
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    primary, foreign = set(), set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model" or not node["config"]["contract"]["enforced"]:
+            continue
+        for column in node["columns"].values():
+            for constraint in column.get("constraints", []):
+                if constraint["type"] == "primary_key":
+                    primary.add((node["name"], column["name"]))
+                elif constraint["type"] == "foreign_key":
+                    parent = constraint["to"].split("'")[1]
+                    foreign.add((node["name"], column["name"], parent))
+    return primary, foreign
+
+
+def test_postgres_holds_every_contract_key_after_incremental_runs(
+    built_postgres: BuiltPostgres,
+):
+    """After several builds (dimensions rebuilt, facts appended to), every primary and
+    foreign key the contracts declare exists in the catalog, and a fact row that points at no
+    dimension row is refused."""
+    primary, foreign = _declared_keys(built_postgres.target_dir)
+    assert len(primary) >= 10 and len(foreign) >= 10
+    _, rows = _pg_rows(
+        built_postgres,
+        """
+        select child.relname, attribute.attname, con.contype, parent.relname
+        from pg_constraint as con
+        join pg_class as child on child.oid = con.conrelid
+        join pg_namespace as ns on ns.oid = child.relnamespace
+        join pg_attribute as attribute
+            on attribute.attrelid = con.conrelid and attribute.attnum = con.conkey[1]
+        left join pg_class as parent on parent.oid = con.confrelid
+        where ns.nspname = 'marts' and con.contype in ('p', 'f')
+        """,
+    )
+    assert {(t, c) for t, c, kind, _ in rows if kind == "p"} == primary
+    assert {(t, c, parent) for t, c, kind, parent in rows if kind == "f"} == foreign
+
+    import psycopg2
+
+    conn = built_postgres.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("create temp table orphan as select * from marts.fct_orders limit 1")
+            cur.execute("update orphan set order_key = -42, customer_sk = 'no such customer'")
+            with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="customer_sk"):
+                cur.execute("insert into marts.fct_orders select * from orphan")
+    finally:
+        conn.rollback()
+        conn.close()
+
+
 @pytest.fixture(scope="module")
 def postgres_full_refresh(built_postgres: BuiltPostgres):
     """A copy of the PostgreSQL warehouse rebuilt with --full-refresh (snapshots kept)."""

@@ -2,9 +2,9 @@
 -- Incremental by arrival: each run rebuilds the lines of orders touched by newly landed
 -- batches (new or updated lines and headers, late arrivals, new dimension versions), so
 -- updates to old orders are applied and a full refresh gives the same table.
--- On PostgreSQL: indexes on the foreign keys and the date; the post-hooks restore foreign
--- keys a rebuilt dimension took with it (the project's post-hook indexes the unique key and
--- refreshes the planner statistics).
+-- On PostgreSQL: indexes on the foreign keys and the date; the project's post-hooks add the
+-- contract's keys (and restore foreign keys a rebuilt dimension took with it), index the
+-- unique key and refresh the planner statistics.
 {{
     config(
         materialized='incremental',
@@ -17,8 +17,7 @@
             {'columns': ['part_sk']},
             {'columns': ['supplier_sk']},
             {'columns': ['order_date']},
-        ]),
-        post_hook=['{{ restore_foreign_keys() }}']
+        ])
     )
 }}
 

@@ -1,7 +1,7 @@
 -- Orders with their totals. Grain: one order. Incremental by arrival like fct_order_lines.
--- On PostgreSQL: indexes on the foreign keys and the date; the post-hooks restore foreign
--- keys a rebuilt dimension took with it (the project's post-hook indexes the unique key and
--- refreshes the planner statistics).
+-- On PostgreSQL: indexes on the foreign keys and the date; the project's post-hooks add the
+-- contract's keys (and restore foreign keys a rebuilt dimension took with it), index the
+-- unique key and refresh the planner statistics.
 {{
     config(
         materialized='incremental',
@@ -11,8 +11,7 @@
         indexes=on_postgres([
             {'columns': ['customer_sk']},
             {'columns': ['order_date']},
-        ]),
-        post_hook=['{{ restore_foreign_keys() }}']
+        ])
     )
 }}
 

@@ -1,9 +1,9 @@
 -- Clickstream events. Grain: one valid event (duplicates removed, invalid and bot lines in
 -- stg_web__quarantine). Incremental like fct_sessions: all events of the visitors with newly
 -- landed events are rebuilt, since a late event can change their sessions.
--- On PostgreSQL: indexes on the foreign keys and the date; the post-hooks restore foreign
--- keys a rebuilt dimension took with it (the project's post-hook indexes the unique key and
--- refreshes the planner statistics).
+-- On PostgreSQL: indexes on the foreign keys and the date; the project's post-hooks add the
+-- contract's keys (and restore foreign keys a rebuilt dimension took with it), index the
+-- unique key and refresh the planner statistics.
 {{
     config(
         materialized='incremental',
@@ -15,8 +15,7 @@
             {'columns': ['customer_sk']},
             {'columns': ['part_sk']},
             {'columns': ['event_date']},
-        ]),
-        post_hook=['{{ restore_foreign_keys() }}']
+        ])
     )
 }}
 

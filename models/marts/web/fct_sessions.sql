@@ -2,9 +2,9 @@
 -- campaign ends it; see int_web__events_sessionized). Incremental: the sessions of visitors
 -- with newly landed events (or whose customer got a new version) are rebuilt whole, so a late
 -- event that belongs to an old session updates it.
--- On PostgreSQL: indexes on the foreign keys and the date; the post-hooks restore foreign
--- keys a rebuilt dimension took with it (the project's post-hook indexes the unique key and
--- refreshes the planner statistics).
+-- On PostgreSQL: indexes on the foreign keys and the date; the project's post-hooks add the
+-- contract's keys (and restore foreign keys a rebuilt dimension took with it), index the
+-- unique key and refresh the planner statistics.
 {{
     config(
         materialized='incremental',
@@ -17,8 +17,7 @@
             {'columns': ['device_sk']},
             {'columns': ['session_date']},
             {'columns': ['order_key']},
-        ]),
-        post_hook=['{{ restore_foreign_keys() }}']
+        ])
     )
 }}
 
