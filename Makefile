@@ -13,7 +13,7 @@ TARGET ?= duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build venv deps demo docs serve-docs test postgres lint test-fast test-slow bench lock clean clean-data
+.PHONY: help build venv deps demo docs serve-docs report monitor sla test postgres chromium lint test-fast test-slow bench lock clean clean-data
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -29,8 +29,9 @@ $(BIN)/warehouse: pyproject.toml constraints.txt
 
 venv: $(BIN)/warehouse ## create .venv with the pinned dependencies
 
-deps: venv ## install the locked dbt packages (local mirror, else dbt hub)
+deps: venv ## install the locked dbt packages (local mirror, else dbt hub), also edr's
 	$(BIN)/warehouse deps
+	$(BIN)/warehouse deps --project-dir observability/edr --mode mirror
 
 demo: venv deps ## generate SCALE (0.1), land in batches, dbt build after each (TARGET), docs
 	$(BIN)/warehouse demo --scale $(SCALE) --seed $(SEED) --target $(TARGET)
@@ -41,7 +42,19 @@ docs: venv deps ## generate the dbt docs site (target/index.html)
 serve-docs: docs ## serve the docs site on http://localhost:8080
 	$(BIN)/dbt docs serve --port 8080
 
-test: venv deps postgres lint test-fast test-slow ## everything CI checks
+report: venv deps ## Elementary's HTML report of the last runs (target/edr/elementary_report.html)
+	$(BIN)/warehouse report --target $(TARGET)
+
+monitor: venv deps ## alerts for new failures to the webhook in WAREHOUSE_ALERT_WEBHOOK
+	$(BIN)/warehouse monitor --target $(TARGET)
+
+sla: venv deps ## source freshness and model SLAs; fails naming each breach
+	$(BIN)/warehouse sla --target $(TARGET)
+
+test: venv deps postgres chromium lint test-fast test-slow ## everything CI checks
+
+chromium: ## make sure headless Chromium is installed for the browser tests (apt-get if not)
+	scripts/ensure-chromium
 
 postgres: ## make sure PostgreSQL answers on PGHOST:PGPORT (starts the local cluster if not)
 	scripts/ensure-postgres

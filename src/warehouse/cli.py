@@ -1,4 +1,4 @@
-"""The `warehouse` command: generate, land, status, deps."""
+"""The `warehouse` command: generate, land, load, demo, query, deps, report, monitor, sla."""
 
 from __future__ import annotations
 
@@ -178,6 +178,13 @@ def build_parser() -> argparse.ArgumentParser:
     when = land.add_mutually_exclusive_group(required=True)
     when.add_argument("--through", type=_date, help="cut-off date (inclusive), YYYY-MM-DD")
     when.add_argument("--next", action="store_true", help="land one more day")
+    land.add_argument(
+        "--incident",
+        default=None,
+        help="inject a source incident into this batch, to see the monitors catch it: "
+        "short:<entity> (a third of the records), drop-column:<entity>.<column>, "
+        "nulls:<entity>.<column>, stale:<entity> (nothing arrives)",
+    )
     _add_dirs(land)
 
     load = sub.add_parser(
@@ -259,6 +266,59 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("."),
         help="dbt project directory (default: current directory)",
     )
+    observe_help = {
+        "report": "write Elementary's HTML report (edr report) of the last runs",
+        "monitor": "send alerts for new failures and anomalies to a Slack or Teams webhook",
+        "sla": "check source freshness and model SLAs; exit 1 naming each breach",
+    }
+    for name, text in observe_help.items():
+        command = sub.add_parser(name, help=text, description=text + ".")
+        command.add_argument(
+            "--target",
+            choices=["duckdb", "postgres"],
+            default=os.environ.get("WAREHOUSE_TARGET", "duckdb"),
+            help="warehouse engine (env WAREHOUSE_TARGET; default %(default)s)",
+        )
+        if name == "report":
+            command.add_argument(
+                "--output",
+                type=Path,
+                default=Path("target/edr/elementary_report.html"),
+                help="HTML file to write (default %(default)s)",
+            )
+            command.add_argument("--days-back", type=int, default=7, help="default 7")
+        if name == "monitor":
+            command.add_argument(
+                "--webhook",
+                default=None,
+                help="incoming webhook URL (default: env WAREHOUSE_ALERT_WEBHOOK)",
+            )
+            command.add_argument(
+                "--format",
+                choices=["slack", "teams"],
+                default=None,
+                help="message format (default: env WAREHOUSE_ALERT_FORMAT, else slack)",
+            )
+    passthrough = sub.add_parser(
+        "dbt",
+        help="run dbt with the warehouse clock set (e.g. `warehouse dbt build`)",
+        description="Run the project's dbt with WAREHOUSE_AS_OF set to the simulated time of "
+        "the landed data, so freshness checks and anomaly windows see the demo's 1990s as "
+        "now. Everything after `dbt` goes to dbt unchanged.",
+    )
+    passthrough.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's arguments")
+    sub.add_parser(
+        "as-of",
+        help="print the warehouse clock: the simulated time of the landed data",
+        description="Print the simulated 'now' of the landed demo data (midnight after the "
+        "newest landed day), for `export WAREHOUSE_AS_OF=$(warehouse as-of)` before running "
+        "dbt by hand; the warehouse commands set it themselves.",
+    ).add_argument(
+        "--landing-dir",
+        type=Path,
+        default=_path_from_env("WAREHOUSE_LANDING_DIR", DEFAULT_LANDING_DIR),
+        help="the landing zone (env WAREHOUSE_LANDING_DIR; default %(default)s)",
+    )
     return parser
 
 
@@ -289,9 +349,16 @@ def main(argv: list[str] | None = None) -> int:
             )
             generate(args.sim_dir, scale=args.scale, seed=args.seed, faults=faults, web=web)
         elif args.command == "land":
-            from warehouse.landing import land
+            from warehouse.landing import Incident, land
 
-            land(args.sim_dir, args.landing_dir, through=args.through, next_day=args.next)
+            incident = Incident.parse(args.incident) if args.incident else None
+            land(
+                args.sim_dir,
+                args.landing_dir,
+                through=args.through,
+                next_day=args.next,
+                incident=incident,
+            )
         elif args.command == "load":
             from warehouse.pgload import load
 
@@ -323,6 +390,39 @@ def main(argv: list[str] | None = None) -> int:
             from warehouse.packages import install
 
             install(args.project_dir, mode=args.mode, mirror=args.mirror)
+        elif args.command == "report":
+            from warehouse.observe import report
+
+            print(f"report written to {report(args.target, args.output, args.days_back)}")
+        elif args.command == "monitor":
+            from warehouse.observe import monitor
+
+            print(monitor(args.target, args.webhook, args.format))
+        elif args.command == "sla":
+            from warehouse.observe import sla
+
+            breaches = sla(args.target)
+            for breach in breaches:
+                print(f"{breach.severity.upper():<5} {breach.kind}: {breach.name}: {breach.detail}")
+            missed = [b for b in breaches if b.severity == "error"]
+            if missed:
+                print(f"{len(missed)} SLA breach(es)", file=sys.stderr)
+                return 1
+            print("all SLAs met" + (" (late sources above)" if breaches else ""))
+        elif args.command == "dbt":
+            import subprocess
+
+            from warehouse.dbt_runner import PROJECT_DIR, dbt_environment, dbt_executable
+
+            command = [dbt_executable(), *args.dbt_args]
+            return subprocess.run(command, env=dbt_environment(PROJECT_DIR), check=False).returncode
+        elif args.command == "as-of":
+            from warehouse.dbt_runner import simulated_now
+
+            as_of = simulated_now(args.landing_dir)
+            if as_of is None:
+                raise FileNotFoundError(f"nothing landed in {args.landing_dir}")
+            print(as_of)
     except (ValueError, RuntimeError, FileNotFoundError, OSError) as exc:
         print(f"warehouse {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -7,9 +7,29 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
+from datetime import date, timedelta
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+DEFAULT_LANDING_DIR = Path("data/landing")
+AS_OF_VAR = "WAREHOUSE_AS_OF"
+
+
+def simulated_now(landing_dir: Path) -> str | None:
+    """The clock of the landed data: midnight after the last day of the newest landed batch
+    (e.g. '1998-12-01 00:00:00' once arrivals through 1998-11-30 have landed), None when
+    nothing has landed.
+
+    The demo data arrive in the 1990s, so "now" for freshness checks and Elementary's
+    anomaly windows is this simulated time, not the machine's. dbt reads it from the
+    WAREHOUSE_AS_OF variable (dbt_project.yml); unset, the machine's clock is used, as it
+    should be for real extracts."""
+    from warehouse.landing import read_manifest
+
+    batches = read_manifest(landing_dir)
+    if not batches:
+        return None
+    return f"{date.fromisoformat(batches[-1].through) + timedelta(days=1)} 00:00:00"
 
 
 def dbt_executable() -> str:
@@ -23,14 +43,30 @@ def dbt_executable() -> str:
     return found
 
 
+def dbt_environment(
+    project_dir: Path = PROJECT_DIR, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment for a dbt command: os.environ and env, no anonymous usage stats, and
+    WAREHOUSE_AS_OF set to the simulated clock of the landing zone dbt reads unless it is set
+    already (see simulated_now)."""
+    full_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
+    if AS_OF_VAR not in full_env:
+        landing_dir = project_dir / full_env.get("WAREHOUSE_LANDING_DIR", DEFAULT_LANDING_DIR)
+        as_of = simulated_now(landing_dir)
+        if as_of:
+            full_env[AS_OF_VAR] = as_of
+    return full_env
+
+
 def run_dbt(
     args: list[str],
     project_dir: Path = PROJECT_DIR,
     env: Mapping[str, str] | None = None,
     capture: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `dbt <args>` in the project directory; raise with the output when it fails."""
-    full_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
+    """Run `dbt <args>` in the project directory; raise with the output when it fails.
+    The environment gets the warehouse clock (see dbt_environment)."""
+    full_env = dbt_environment(project_dir, env)
     command = [dbt_executable(), *args]
     result = subprocess.run(
         command,

@@ -12,14 +12,17 @@ from warehouse.landing import land, watermark
 from warehouse.pgload import connection_settings, describe, load
 from warehouse.simulate import generate, load_meta
 
-# Irregular cut-offs; the history ends in January 1999, so the last weeks stay unlanded for
-# the user to try the daily run (`warehouse land --next`, then `dbt build`).
+# Irregular cut-offs. The last one is the end of July 1998: orders are placed until
+# 1998-08-02 (TPC-H's last order date) and only updates arrive after that, so the monitors
+# (README, "Monitoring") rightly see stale sources and falling volumes in the last months;
+# the demo stops while the order system is still live. The rest of the history (to January
+# 1999) stays unlanded for the user to try the daily run (`warehouse land --next`).
 DEMO_CUTOFFS = (
     date(1993, 6, 30),
     date(1995, 3, 31),
     date(1996, 12, 31),
     date(1998, 6, 30),
-    date(1998, 11, 30),
+    date(1998, 7, 31),
 )
 
 EXAMPLE_QUERY = """select
@@ -90,7 +93,7 @@ def build_demo(
             f"`psql -h {settings['host']} -p {settings['port']} -U {settings['user']} "
             f"{settings['dbname']}`, e.g.:\n\n{EXAMPLE_QUERY}\n\n"
             "Next day's data: `.venv/bin/warehouse land --next && .venv/bin/warehouse load "
-            "&& .venv/bin/dbt build --target postgres`"
+            "&& .venv/bin/warehouse dbt build --target postgres`"
         )
         return
     progress(
@@ -98,5 +101,5 @@ def build_demo(
         'Query it with `.venv/bin/warehouse query "SQL"`, the DuckDB CLI '
         f"(`duckdb {duckdb_path}`) or any DuckDB client, e.g.:\n\n"
         f"{EXAMPLE_QUERY}\n\n"
-        "Next day's data: `.venv/bin/warehouse land --next && .venv/bin/dbt build`"
+        "Next day's data: `.venv/bin/warehouse land --next && .venv/bin/warehouse dbt build`"
     )

@@ -70,6 +70,76 @@ class LandingError(RuntimeError):
     """A landing request that cannot be carried out (the message says why and what to do)."""
 
 
+INCIDENT_KINDS = ("short", "drop-column", "nulls", "stale")
+# The key column of each entity an incident can thin out ("short" keeps a third of the keys).
+_INCIDENT_KEYS = {
+    "orders": "o_orderkey",
+    "lineitem": "l_orderkey",
+    "customer": "c_custkey",
+    "part": "p_partkey",
+    "supplier": "s_suppkey",
+    "partsupp": "ps_partkey",
+}
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A source incident injected into one landed batch, to prove the monitors catch it:
+
+    - ``short:<entity>``: the extract holds a third of the records that arrived (keys whose
+      hash is divisible by 3; for orders, the lines of the dropped orders are dropped too);
+    - ``drop-column:<entity>.<column>``: the extract lacks the column;
+    - ``nulls:<entity>.<column>``: the column is empty in every record of the batch;
+    - ``stale:<entity>``: nothing arrives for the entity (an empty file).
+
+    The records left out are not landed later: this is what the source sent."""
+
+    kind: str
+    entity: str
+    column: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Incident:
+        kind, _, target = text.partition(":")
+        entity, _, column = target.partition(".")
+        if kind not in INCIDENT_KINDS:
+            raise LandingError(
+                f"unknown incident {kind!r}: use one of {', '.join(INCIDENT_KINDS)} "
+                "(e.g. short:orders, drop-column:orders.o_comment, "
+                "nulls:lineitem.l_extendedprice, stale:part)"
+            )
+        if entity not in ENTITIES:
+            raise LandingError(
+                f"incident {text!r} names no entity of the extract: use one of "
+                + ", ".join(ENTITIES)
+            )
+        if (kind in ("drop-column", "nulls")) != bool(column):
+            raise LandingError(
+                f"incident {text!r}: {kind} "
+                + (
+                    "needs <entity>.<column>"
+                    if kind in ("drop-column", "nulls")
+                    else "takes an entity only"
+                )
+            )
+        if kind == "short" and entity not in _INCIDENT_KEYS:
+            raise LandingError(f"incident {text!r}: {entity} has no key to thin out")
+        return cls(kind, entity, column or None)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.entity}" + (f".{self.column}" if self.column else "")
+
+    def filter(self, entity: str) -> str:
+        """SQL condition on the records of entity that this incident keeps."""
+        if self.kind == "stale" and entity == self.entity:
+            return "false"
+        if self.kind == "short" and (
+            entity == self.entity or (self.entity == "orders" and entity == "lineitem")
+        ):
+            return f"hash({_INCIDENT_KEYS[entity]}) % 3 = 0"
+        return "true"
+
+
 @dataclass
 class Batch:
     batch_id: int
@@ -77,6 +147,7 @@ class Batch:
     landed_at: str
     rows: dict[str, int]
     seconds: float = 0.0
+    incident: str | None = None
 
     @property
     def total_rows(self) -> int:
@@ -127,11 +198,13 @@ def land(
     through: date | None = None,
     next_day: bool = False,
     progress: Callable[[str], None] = print,
+    incident: Incident | None = None,
 ) -> Batch | None:
     """Land everything that arrived after the current watermark up to the end of ``through``.
 
     With ``next_day`` the cut-off is the day after the watermark. Returns the new batch, or
-    None when the call lands nothing new (the same cut-off again: nothing changes).
+    None when the call lands nothing new (the same cut-off again: nothing changes). An
+    ``incident`` changes what this batch holds (see Incident); the manifest records it.
     """
     meta = load_meta(sim_dir)
     batches = read_manifest(landing_dir)
@@ -167,6 +240,18 @@ def land(
     arrived_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
+    if incident is not None and incident.column is not None:
+        source = sim_dir / SOURCE / f"{incident.entity}.parquet"
+        columns = {
+            row[0]
+            for row in con.execute(f"describe select * from read_parquet('{source}')").fetchall()
+        } - set(SIM_ONLY_COLUMNS)
+        if incident.column not in columns:
+            con.close()
+            raise LandingError(
+                f"incident {incident}: {incident.entity} has no column {incident.column!r} "
+                f"(it has {', '.join(sorted(columns))})"
+            )
     rows: dict[str, int] = {}
     moves: list[tuple[Path, Path]] = []
     for entity in ENTITIES:
@@ -178,13 +263,20 @@ def land(
         final_dir = landing_dir / SOURCE / entity / f"batch={batch_id:06d}"
         tmp_dir = final_dir.with_name(final_dir.name + ".tmp")
         tmp_dir.mkdir(parents=True, exist_ok=True)
+        keep, replace = "true", ""
+        if incident is not None:
+            keep = incident.filter(entity)
+            if incident.entity == entity and incident.kind == "drop-column":
+                exclude.append(incident.column)
+            if incident.entity == entity and incident.kind == "nulls":
+                replace = f" replace (cast(null as varchar) as {incident.column})"
         con.execute(
             f"""
             copy (
-                select * exclude ({", ".join(exclude)}),
+                select * exclude ({", ".join(exclude)}){replace},
                     cast({batch_id} as bigint) as _batch_id
                 from read_parquet('{source}')
-                where {lower} and {upper}
+                where {lower} and {upper} and {keep}
             ) to '{tmp_dir / "data.parquet"}' (format parquet, compression zstd)
             """
         )
@@ -220,8 +312,11 @@ def land(
         landed_at=arrived_at,
         rows=rows,
         seconds=round(time.perf_counter() - started, 2),
+        incident=str(incident) if incident else None,
     )
     _write_manifest(landing_dir, [*batches, batch])
+    if incident is not None:
+        progress(f"incident injected into batch {batch_id}: {incident}")
     progress(
         f"landed batch {batch_id} through {through}: {batch.total_rows:,} rows "
         f"({', '.join(f'{e} {n:,}' for e, n in rows.items())}) in {batch.seconds}s"

@@ -25,6 +25,12 @@ CUTOFFS = [
 ]
 
 
+# The correctness fixtures build everything but Elementary's anomaly and schema-change tests:
+# at SF 0.01 a day holds a dozen orders (too few for anomaly statistics), and the history runs
+# past the end of ordering, which the monitors rightly flag. test_monitoring.py tests them.
+BUILD = ("build", "--exclude", "tag:elementary-tests")
+
+
 @dataclass
 class BuiltWarehouse:
     sim_dir: Path
@@ -61,7 +67,7 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
     )
     for cutoff in [*CUTOFFS, date.fromisoformat(meta.last_arrival)]:
         land(sim_dir, landing_dir, through=cutoff, progress=lambda _: None)
-        built.dbt("build")
+        built.dbt(*BUILD)
     return built
 
 
@@ -72,7 +78,7 @@ def full_refresh_copy(built_warehouse: BuiltWarehouse, tmp_path_factory) -> Path
     copy = root / "warehouse.duckdb"
     shutil.copy(built_warehouse.duckdb_path, copy)
     run_dbt(
-        ["build", "--full-refresh"],
+        [*BUILD, "--full-refresh"],
         env=dbt_env(built_warehouse.landing_dir, copy, root / "target"),
         capture=True,
     )
@@ -118,7 +124,7 @@ def built_postgres(built_warehouse: BuiltWarehouse, tmp_path_factory) -> BuiltPo
     try:
         for batch in read_manifest(built_warehouse.landing_dir):
             load(built_warehouse.landing_dir, settings, lambda _: None, up_to_batch=batch.batch_id)
-            built.dbt("build")
+            built.dbt(*BUILD)
         yield built
     finally:
         admin = psycopg2.connect(**{**settings, "dbname": "postgres"})

@@ -6,7 +6,19 @@ import pytest
 
 from warehouse.cli import build_parser, main
 
-COMMANDS = ["generate", "land", "status", "demo", "query", "deps"]
+COMMANDS = [
+    "generate",
+    "land",
+    "load",
+    "status",
+    "demo",
+    "query",
+    "deps",
+    "report",
+    "monitor",
+    "sla",
+    "as-of",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -7,7 +7,7 @@ loaded into a PostgreSQL database of this run one batch at a time, with a build 
 from __future__ import annotations
 
 import pytest
-from conftest import ORACLE_SCALE, BuiltPostgres, BuiltWarehouse
+from conftest import BUILD, ORACLE_SCALE, BuiltPostgres, BuiltWarehouse
 
 from warehouse.fingerprint import fingerprint, render
 from warehouse.oracle import check_queries, compiled_analyses
@@ -234,7 +234,7 @@ def postgres_full_refresh(built_postgres: BuiltPostgres):
         cur.execute(f'create database "{source}_full" template "{source}"')
     copy.env["DBT_TARGET_PATH"] = str(copy.target_dir)
     try:
-        copy.dbt("build", "--full-refresh")
+        copy.dbt(*BUILD, "--full-refresh")
         yield copy
     finally:
         with admin.cursor() as cur:

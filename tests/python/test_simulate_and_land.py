@@ -221,3 +221,93 @@ def test_an_interrupted_landing_is_cleaned_up(sim_dir: Path, tmp_path: Path):
 def test_land_without_a_generated_history_says_what_to_do(tmp_path: Path):
     with pytest.raises(FileNotFoundError, match="warehouse generate"):
         land(tmp_path / "nothing", tmp_path / "landing", through=date(1993, 1, 1), **QUIET)
+
+
+def _batch_rows(landing: Path, entity: str, batch: int, sql: str = "count(*)"):
+    path = landing / "erp" / entity / f"batch={batch:06d}" / "data.parquet"
+    return _read(path, f"select {sql} from read_parquet('{{p}}')")[0][0]
+
+
+def test_incidents_change_only_their_batch_and_entity(sim_dir: Path, tmp_path: Path):
+    """Each incident kind, landed as one batch after the same normal history, against the
+    same batch landed normally."""
+    from warehouse.landing import Incident
+
+    day = date(1994, 3, 1)
+    normal = tmp_path / "normal"
+    land(sim_dir, normal, through=day, **QUIET)
+    # ten days in the incident batch: at SF 0.01 a single day holds about ten orders
+    land(sim_dir, normal, through=day + timedelta(days=10), **QUIET)
+    landed = {}
+    for text in [
+        "short:orders",
+        "drop-column:orders.o_comment",
+        "nulls:lineitem.l_tax",
+        "stale:part",
+    ]:
+        target = tmp_path / text.replace(":", "_").replace(".", "_")
+        land(sim_dir, target, through=day, **QUIET)
+        batch = land(
+            sim_dir,
+            target,
+            through=day + timedelta(days=10),
+            incident=Incident.parse(text),
+            **QUIET,
+        )
+        assert batch.incident == text and read_manifest(target)[-1].incident == text
+        landed[text] = target
+    orders, lines = _batch_rows(normal, "orders", 2), _batch_rows(normal, "lineitem", 2)
+    assert orders > 30 and lines > 100
+    short = landed["short:orders"]
+    assert 0.2 * orders < _batch_rows(short, "orders", 2) < 0.5 * orders
+    assert 0.2 * lines < _batch_rows(short, "lineitem", 2) < 0.5 * lines
+    assert _batch_rows(short, "customer", 2) == _batch_rows(normal, "customer", 2)
+    assert _batch_rows(short, "orders", 1) == _batch_rows(normal, "orders", 1)
+    dropped = landed["drop-column:orders.o_comment"]
+    columns = [
+        r[0]
+        for r in _read(
+            dropped / "erp" / "orders" / "batch=000002" / "data.parquet",
+            "describe select * from read_parquet('{p}')",
+        )
+    ]
+    assert "o_comment" not in columns and "o_orderstatus" in columns
+    assert _batch_rows(dropped, "orders", 2) == orders
+    nulls = landed["nulls:lineitem.l_tax"]
+    assert _batch_rows(nulls, "lineitem", 2, "count(l_tax)") == 0
+    assert _batch_rows(nulls, "lineitem", 2) == lines
+    assert _batch_rows(nulls, "lineitem", 1, "count(l_tax)") > 0
+    stale = landed["stale:part"]
+    assert _batch_rows(stale, "part", 2) == 0 and _batch_rows(stale, "orders", 2) == orders
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("flood:orders", "unknown incident"),
+        ("short:shipments", "names no entity"),
+        ("nulls:lineitem", "needs <entity>.<column>"),
+        ("stale:part.p_name", "takes an entity only"),
+        ("short:region", "no key to thin out"),
+    ],
+)
+def test_a_bad_incident_says_what_to_write(text: str, message: str):
+    from warehouse.landing import Incident
+
+    with pytest.raises(LandingError, match=message):
+        Incident.parse(text)
+
+
+def test_an_incident_on_a_missing_column_lists_the_columns(sim_dir: Path, tmp_path: Path):
+    from warehouse.landing import Incident
+
+    land(sim_dir, tmp_path, through=date(1994, 3, 1), **QUIET)
+    with pytest.raises(LandingError, match=r"has no column 'o_price'.*o_totalprice"):
+        land(
+            sim_dir,
+            tmp_path,
+            next_day=True,
+            incident=Incident.parse("nulls:orders.o_price"),
+            **QUIET,
+        )
+    assert len(read_manifest(tmp_path)) == 1

@@ -1,0 +1,30 @@
+"""Headless Chromium (Debian's package, no browser download) driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CHROMIUM = os.environ.get("WAREHOUSE_CHROMIUM", "/usr/bin/chromium")
+# Flags that let Chromium start as root on a machine without network access, quickly.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def launch(playwright, user_data_dir: Path):
+    """A persistent browser context in a fresh profile directory."""
+    return playwright.chromium.launch_persistent_context(
+        str(user_data_dir),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1600, "height": 1000},
+    )
