@@ -2,7 +2,8 @@
 -- which it ran. From Elementary's record of dbt run results, which its on-run-end hook
 -- uploads after every dbt command; a view, so it always shows every upload (including the
 -- runs after the last build of this model). Elementary's own models are left out.
-{{ config(materialized='view') }}
+-- Off with Elementary (`--vars '{elementary_enabled: false}'`), whose table it reads.
+{{ config(materialized='view', enabled=var('elementary_enabled', true) | as_bool) }}
 
 with run_results as (
     select * from {{ ref('elementary', 'dbt_run_results') }}
