@@ -32,15 +32,21 @@ def simulated_now(landing_dir: Path) -> str | None:
     return f"{date.fromisoformat(batches[-1].through) + timedelta(days=1)} 00:00:00"
 
 
-def dbt_executable() -> str:
-    """The dbt of this virtualenv (next to the running Python), else the one on PATH."""
-    candidate = Path(sys.executable).parent / "dbt"
+def venv_executable(name: str) -> str:
+    """The program `name` of this virtualenv (next to the running Python), else the one on
+    PATH; raises RuntimeError saying to run `make build` when there is none."""
+    candidate = Path(sys.executable).parent / name
     if candidate.exists():
         return str(candidate)
-    found = shutil.which("dbt")
+    found = shutil.which(name)
     if found is None:
-        raise RuntimeError("dbt is not installed: run `make build` (it creates .venv with dbt)")
+        raise RuntimeError(f"{name} is not installed: run `make build` (it creates .venv with it)")
     return found
+
+
+def dbt_executable() -> str:
+    """The dbt of this virtualenv, else the one on PATH."""
+    return venv_executable("dbt")
 
 
 def dbt_environment(

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.dbt_runner import AS_OF_VAR, PROJECT_DIR, simulated_now
+from warehouse.dbt_runner import AS_OF_VAR, PROJECT_DIR, simulated_now, venv_executable
 
 EDR_DIR = PROJECT_DIR / "observability" / "edr"
 WEBHOOK_ENV = "WAREHOUSE_ALERT_WEBHOOK"
@@ -27,16 +25,6 @@ WEBHOOK_FORMAT_ENV = "WAREHOUSE_ALERT_FORMAT"
 
 class ObserveError(RuntimeError):
     """A failure of an observability command, with what to do about it."""
-
-
-def _edr_executable() -> str:
-    candidate = Path(sys.executable).parent / "edr"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("edr")
-    if found is None:
-        raise ObserveError("edr is not installed: run `make build` (it installs elementary-data)")
-    return found
 
 
 def edr_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -80,7 +68,7 @@ def _edr_base_args(target: str, target_path: Path) -> list[str]:
 
 def _run_edr(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [_edr_executable(), *args],
+        [venv_executable("edr"), *args],
         cwd=PROJECT_DIR,
         env=dict(env),
         text=True,
@@ -192,7 +180,8 @@ def _test_breaches(run_results: Path, manifest: Path) -> list[Breach]:
     nodes = json.loads(manifest.read_text())["nodes"]
     breaches = []
     for result in json.loads(run_results.read_text())["results"]:
-        if result["status"] == "pass":
+        # hooks are in run_results too; a test breaches when it warns, fails or errors
+        if not result["unique_id"].startswith("test.") or result["status"] == "pass":
             continue
         node = nodes.get(result["unique_id"], {})
         model = (node.get("attached_node") or "").removeprefix("model.warehouse.")

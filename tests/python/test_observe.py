@@ -73,7 +73,15 @@ def test_freshness_breaches_name_each_late_source(tmp_path):
 def test_a_failed_sla_test_is_a_breach_naming_model_and_column(tmp_path):
     test_id = "test.warehouse.sla_max_age_fct_orders_order_date__2.abc"
     (tmp_path / "run_results.json").write_text(
-        json.dumps({"results": [{"unique_id": test_id, "status": "warn", "message": "Got 1"}]})
+        json.dumps(
+            {
+                "results": [
+                    {"unique_id": "operation.warehouse.on-run-start-0", "status": "success"},
+                    {"unique_id": test_id, "status": "warn", "message": "Got 1"},
+                    {"unique_id": "test.warehouse.sla_max_age_fct_events.x", "status": "pass"},
+                ]
+            }
+        )
     )
     (tmp_path / "manifest.json").write_text(
         json.dumps(
