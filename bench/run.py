@@ -197,6 +197,12 @@ def main() -> None:
         help="engines to build side by side on the same landed data (default duckdb); "
         "postgres uses the PG* variables and a database warehouse_bench, recreated",
     )
+    parser.add_argument(
+        "--with-elementary",
+        action="store_true",
+        help="keep Elementary's models, hooks and tests in the builds (default: off, so the "
+        "figures are the warehouse's own; `make build` runs with it)",
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warehouse-bench-"))
     sim_dir, landing_dir = workdir / "sim", workdir / "landing"
@@ -213,6 +219,10 @@ def main() -> None:
         for engine in args.engines
     }
     quiet = {"progress": lambda _: None}
+    build_args = ["build"]
+    if not args.with_elementary:
+        build_args += ["--exclude", "tag:elementary-tests", "--vars", "{elementary_enabled: false}"]
+    print("elementary: " + ("on" if args.with_elementary else "off (--with-elementary turns it on)"))
     results: list = []
     print(f"scale factor {args.scale}, data in {workdir}, {os.cpu_count()} cores")
     server_cpu = None
@@ -251,7 +261,7 @@ def main() -> None:
                 )
             timed(
                 f"[{engine}] dbt build ({label})",
-                lambda t=target, e=env: run_dbt(["build", *t], env=e, capture=True),
+                lambda t=target, e=env: run_dbt([*build_args, *t], env=e, capture=True),
                 results,
                 server_cpu if engine == "postgres" else None,
             )
@@ -266,7 +276,7 @@ def main() -> None:
         target = ["--target", engine]
         timed(
             f"[{engine}] dbt build (nothing new)",
-            lambda t=target, e=env: run_dbt(["build", *t], env=e, capture=True),
+            lambda t=target, e=env: run_dbt([*build_args, *t], env=e, capture=True),
             results,
             server_cpu if engine == "postgres" else None,
         )
@@ -274,6 +284,8 @@ def main() -> None:
     timed("dbt parse (partial parsing)", lambda: run_dbt(["parse"], env=env, capture=True), results)
     if "duckdb" in envs:
         print_duckdb_marts(duckdb_path)
+    if "postgres" in envs:
+        print_postgres_sizes(pg_settings)
 
 
 def recreate_database(settings: dict[str, str]) -> None:
@@ -299,6 +311,31 @@ def print_duckdb_marts(duckdb_path: Path) -> None:
     print(f"  {'stg_web__events':<40} {events:>12,}")
     size = duckdb_path.stat().st_size / 2**30
     print(f"\nwarehouse file: {size:.2f} GiB")
+
+
+def print_postgres_sizes(settings: dict[str, str]) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(**settings)
+    with conn.cursor() as cur:
+        cur.execute("select pg_database_size(current_database())")
+        (total,) = cur.fetchone()
+        cur.execute(
+            """
+            select n.nspname || '.' || c.relname, pg_total_relation_size(c.oid)
+            from pg_class as c
+            inner join pg_namespace as n on c.relnamespace = n.oid
+            where c.relkind in ('r', 'm') and n.nspname not like 'pg_%'
+                and n.nspname <> 'information_schema'
+            order by 2 desc
+            limit 8
+            """
+        )
+        largest = cur.fetchall()
+    conn.close()
+    print(f"\npostgres database {settings['dbname']}: {total / 2**30:.2f} GiB; largest tables:")
+    for name, size in largest:
+        print(f"  {name:<40} {size / 2**30:>8.2f} GiB")
 
 
 if __name__ == "__main__":
