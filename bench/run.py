@@ -222,7 +222,7 @@ def main() -> None:
     build_args = ["build"]
     if not args.with_elementary:
         build_args += ["--exclude", "tag:elementary-tests", "--vars", "{elementary_enabled: false}"]
-    print("elementary: " + ("on" if args.with_elementary else "off (--with-elementary turns it on)"))
+    print(f"elementary: {'on' if args.with_elementary else 'off (--with-elementary: on)'}")
     results: list = []
     print(f"scale factor {args.scale}, data in {workdir}, {os.cpu_count()} cores")
     server_cpu = None
