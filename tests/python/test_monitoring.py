@@ -72,9 +72,9 @@ class Warehouse:
             flagged.add((metadata["name"], attached, node.get("column_name") or ""))
         return flagged
 
-    def alerts(self) -> WebhookReceiver:
-        with WebhookReceiver() as receiver:
-            monitor("duckdb", webhook=receiver.url, kind="slack", env=self.env)
+    def alerts(self, kind: str = "slack") -> WebhookReceiver:
+        with WebhookReceiver(kind) as receiver:
+            monitor("duckdb", webhook=receiver.url, kind=kind, env=self.env)
         return receiver
 
 
@@ -125,16 +125,17 @@ def test_a_normal_day_raises_no_monitor_and_no_alert(warehouse: Warehouse):
 
 
 @pytest.mark.parametrize(
-    ("incident", "days", "expected"),
+    ("incident", "days", "expected", "kind"),
     [
         # a third of the day's orders (and their lines) arrive
-        ("short:orders", 1, ("volume_anomalies", "erp.orders", "")),
+        ("short:orders", 1, ("volume_anomalies", "erp.orders", ""), "slack"),
         # a day of order lines without prices: caught by the null threshold on the newest
         # batch (Elementary scores 0 against a column that was never empty before)
         (
             "nulls:lineitem.l_extendedprice",
             1,
             ("not_null_proportion", "erp.lineitem", "l_extendedprice"),
+            "teams",
         ),
         # the extract loses a column: landed batches are read by column name, so the column
         # is empty from this batch on (Elementary's schema_changes sees added and retyped
@@ -143,19 +144,27 @@ def test_a_normal_day_raises_no_monitor_and_no_alert(warehouse: Warehouse):
             "drop-column:lineitem.l_discount",
             1,
             ("not_null_proportion", "erp.lineitem", "l_discount"),
+            "slack",
         ),
         # no parts arrive for three days: the gap since the last arrival is out of line (the
         # volume test does not flag it: the first empty day is already in its training set)
-        ("stale:part", 3, ("freshness_anomalies", "erp.part", "")),
+        ("stale:part", 3, ("freshness_anomalies", "erp.part", ""), "teams"),
     ],
 )
 def test_an_incident_is_flagged_and_alerted(
-    warehouse: Warehouse, incident: str, days: int, expected: tuple[str, str, str]
+    warehouse: Warehouse, incident: str, days: int, expected: tuple[str, str, str], kind: str
 ):
     _land(warehouse, incident, days)
     warehouse.build()
     assert expected in warehouse.flagged()
-    receiver = warehouse.alerts()
+    receiver = warehouse.alerts(kind)
+    # the message is in the webhook's own format: Slack blocks or a Teams adaptive card
+    for message in receiver.messages:
+        if kind == "teams":
+            (attachment,) = message["attachments"]
+            assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+        else:
+            assert "attachments" in message or "blocks" in message, message
     test_name, attached, column = expected
     table = attached.split(".")[-1]
     matching = [

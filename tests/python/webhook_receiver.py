@@ -1,5 +1,7 @@
 """An incoming-webhook stand-in for tests: an HTTP server on 127.0.0.1 that records every
-POST body (Slack and Teams webhooks both receive JSON) and answers 200 "ok"."""
+POST body (Slack and Teams webhooks both receive JSON) and answers as the real service does:
+Slack with 200 "ok", a Teams (Workflows) webhook with 202 and no body. The answer matters:
+edr takes a Teams answer of 200 with more than one character of text for a refusal."""
 
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class WebhookReceiver:
-    def __init__(self) -> None:
+    def __init__(self, kind: str = "slack") -> None:
+        if kind not in ("slack", "teams"):
+            raise ValueError(f"kind must be 'slack' or 'teams', not {kind!r}")
         self.messages: list[dict] = []
         received = self.messages
+        status, reply = (200, b"ok") if kind == "slack" else (202, b"")
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -20,9 +25,10 @@ class WebhookReceiver:
                     received.append(json.loads(body))
                 except ValueError:
                     received.append({"raw": body.decode(errors="replace")})
-                self.send_response(200)
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(reply)
 
             def log_message(self, *args) -> None:
                 pass
