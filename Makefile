@@ -13,7 +13,7 @@ TARGET ?= duckdb
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build venv deps demo docs serve-docs report monitor sla test postgres chromium lint test-fast test-slow bench lock clean clean-data
+.PHONY: help build venv deps demo docs serve-docs report monitor sla test postgres chromium lint fix test-fast test-slow bench lock clean clean-data
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -59,9 +59,15 @@ chromium: ## make sure headless Chromium is installed for the browser tests (apt
 postgres: ## make sure PostgreSQL answers on PGHOST:PGPORT (starts the local cluster if not)
 	scripts/ensure-postgres
 
-lint: venv ## ruff (lint and format) on the Python code
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+lint: venv deps ## every pre-commit hook on every file: whitespace, YAML, secrets, ruff, sqlfluff, dbt parse, dbt-bouncer
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+
+fix: venv deps ## safe fixes: ruff (lint and format), sqlfluff fix, whitespace
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+	$(BIN)/sqlfluff fix
+	-$(BIN)/pre-commit run --all-files trailing-whitespace >/dev/null
+	-$(BIN)/pre-commit run --all-files end-of-file-fixer >/dev/null
 
 test-fast: venv ## Python unit tests (no dbt build)
 	$(BIN)/pytest -m 'not slow' -q

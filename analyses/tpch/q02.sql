@@ -14,11 +14,11 @@ with european_offers as (
         s.supplier_comment,
         g.nation_name
     from {{ ref('fct_inventory') }} as i
-    join {{ ref('dim_suppliers') }} as s
-        on s.supplier_key = i.supplier_key
+    inner join {{ ref('dim_suppliers') }} as s
+        on i.supplier_key = s.supplier_key
         and s.is_current
-    join {{ ref('dim_geography') }} as g
-        on g.nation_key = s.nation_key
+    inner join {{ ref('dim_geography') }} as g
+        on s.nation_key = g.nation_key
     where
         i.is_current
         and g.region_name = 'EUROPE'
@@ -42,18 +42,18 @@ select
     o.supplier_phone as s_phone,
     o.supplier_comment as s_comment
 from european_offers as o
-join cheapest_cost_per_part as c
-    on c.part_key = o.part_key
-    and c.min_supply_cost = o.supply_cost
-join {{ ref('dim_parts') }} as p
-    on p.part_key = o.part_key
+inner join cheapest_cost_per_part as c
+    on o.part_key = c.part_key
+    and o.supply_cost = c.min_supply_cost
+inner join {{ ref('dim_parts') }} as p
+    on o.part_key = p.part_key
     and p.is_current
 where
     p.part_size = 15
     and p.part_type like '%BRASS'
 order by
     s_acctbal desc,
-    n_name,
-    s_name,
-    p_partkey
+    n_name asc,
+    s_name asc,
+    p_partkey asc
 limit 100

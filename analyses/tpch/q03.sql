@@ -9,10 +9,10 @@ select
     o.order_date as o_orderdate,
     o.ship_priority as o_shippriority
 from {{ ref('fct_order_lines') }} as l
-join {{ ref('fct_orders') }} as o
-    on o.order_key = l.order_key
-join {{ ref('dim_customers') }} as c
-    on c.customer_key = o.customer_key
+inner join {{ ref('fct_orders') }} as o
+    on l.order_key = o.order_key
+inner join {{ ref('dim_customers') }} as c
+    on o.customer_key = c.customer_key
     and c.is_current
 where
     c.market_segment = 'BUILDING'
@@ -24,5 +24,5 @@ group by
     o.ship_priority
 order by
     revenue desc,
-    o_orderdate
+    o_orderdate asc
 limit 10

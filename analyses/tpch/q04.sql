@@ -7,8 +7,8 @@ select
     -- an order counts once, however many of its lines were late
     count(distinct o.order_key) as order_count
 from {{ ref('fct_orders') }} as o
-join {{ ref('fct_order_lines') }} as l
-    on l.order_key = o.order_key
+inner join {{ ref('fct_order_lines') }} as l
+    on o.order_key = l.order_key
 where
     o.order_date >= date '1993-07-01'
     and o.order_date < date '1993-07-01' + interval '3' month

@@ -6,16 +6,16 @@ select
     g.nation_name as n_name,
     sum(l.extended_price * (1 - l.discount)) as revenue
 from {{ ref('fct_order_lines') }} as l
-join {{ ref('fct_orders') }} as o
-    on o.order_key = l.order_key
-join {{ ref('dim_customers') }} as c
-    on c.customer_key = o.customer_key
+inner join {{ ref('fct_orders') }} as o
+    on l.order_key = o.order_key
+inner join {{ ref('dim_customers') }} as c
+    on o.customer_key = c.customer_key
     and c.is_current
-join {{ ref('dim_suppliers') }} as s
-    on s.supplier_key = l.supplier_key
+inner join {{ ref('dim_suppliers') }} as s
+    on l.supplier_key = s.supplier_key
     and s.is_current
-join {{ ref('dim_geography') }} as g
-    on g.nation_key = s.nation_key
+inner join {{ ref('dim_geography') }} as g
+    on s.nation_key = g.nation_key
 where
     c.nation_key = s.nation_key
     and g.region_name = 'ASIA'

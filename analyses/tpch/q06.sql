@@ -2,8 +2,7 @@
 -- How much more revenue would 1994 have brought without the 5-7% discounts given on
 -- small orders (fewer than 24 units)?
 
-select
-    sum(l.extended_price * l.discount) as revenue
+select sum(l.extended_price * l.discount) as revenue
 from {{ ref('fct_order_lines') }} as l
 where
     l.ship_date >= date '1994-01-01'

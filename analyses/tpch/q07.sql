@@ -9,18 +9,18 @@ with shipping as (
         extract(year from l.ship_date) as l_year,
         l.extended_price * (1 - l.discount) as volume
     from {{ ref('fct_order_lines') }} as l
-    join {{ ref('fct_orders') }} as o
-        on o.order_key = l.order_key
-    join {{ ref('dim_suppliers') }} as s
-        on s.supplier_key = l.supplier_key
+    inner join {{ ref('fct_orders') }} as o
+        on l.order_key = o.order_key
+    inner join {{ ref('dim_suppliers') }} as s
+        on l.supplier_key = s.supplier_key
         and s.is_current
-    join {{ ref('dim_geography') }} as sg
-        on sg.nation_key = s.nation_key
-    join {{ ref('dim_customers') }} as c
-        on c.customer_key = o.customer_key
+    inner join {{ ref('dim_geography') }} as sg
+        on s.nation_key = sg.nation_key
+    inner join {{ ref('dim_customers') }} as c
+        on o.customer_key = c.customer_key
         and c.is_current
-    join {{ ref('dim_geography') }} as cg
-        on cg.nation_key = c.nation_key
+    inner join {{ ref('dim_geography') }} as cg
+        on c.nation_key = cg.nation_key
     where
         (
             (sg.nation_name = 'FRANCE' and cg.nation_name = 'GERMANY')

@@ -8,21 +8,21 @@ with american_volume as (
         l.extended_price * (1 - l.discount) as volume,
         sg.nation_name as supplier_nation
     from {{ ref('fct_order_lines') }} as l
-    join {{ ref('fct_orders') }} as o
-        on o.order_key = l.order_key
-    join {{ ref('dim_parts') }} as p
-        on p.part_key = l.part_key
+    inner join {{ ref('fct_orders') }} as o
+        on l.order_key = o.order_key
+    inner join {{ ref('dim_parts') }} as p
+        on l.part_key = p.part_key
         and p.is_current
-    join {{ ref('dim_suppliers') }} as s
-        on s.supplier_key = l.supplier_key
+    inner join {{ ref('dim_suppliers') }} as s
+        on l.supplier_key = s.supplier_key
         and s.is_current
-    join {{ ref('dim_geography') }} as sg
-        on sg.nation_key = s.nation_key
-    join {{ ref('dim_customers') }} as c
-        on c.customer_key = o.customer_key
+    inner join {{ ref('dim_geography') }} as sg
+        on s.nation_key = sg.nation_key
+    inner join {{ ref('dim_customers') }} as c
+        on o.customer_key = c.customer_key
         and c.is_current
-    join {{ ref('dim_geography') }} as cg
-        on cg.nation_key = c.nation_key
+    inner join {{ ref('dim_geography') }} as cg
+        on c.nation_key = cg.nation_key
     where
         cg.region_name = 'AMERICA'
         and o.order_date between date '1995-01-01' and date '1996-12-31'

@@ -8,18 +8,18 @@ with profit as (
         extract(year from l.order_date) as o_year,
         l.extended_price * (1 - l.discount) - i.supply_cost * l.quantity as amount
     from {{ ref('fct_order_lines') }} as l
-    join {{ ref('dim_parts') }} as p
-        on p.part_key = l.part_key
+    inner join {{ ref('dim_parts') }} as p
+        on l.part_key = p.part_key
         and p.is_current
-    join {{ ref('fct_inventory') }} as i
-        on i.part_key = l.part_key
-        and i.supplier_key = l.supplier_key
+    inner join {{ ref('fct_inventory') }} as i
+        on l.part_key = i.part_key
+        and l.supplier_key = i.supplier_key
         and i.is_current
-    join {{ ref('dim_suppliers') }} as s
-        on s.supplier_key = l.supplier_key
+    inner join {{ ref('dim_suppliers') }} as s
+        on l.supplier_key = s.supplier_key
         and s.is_current
-    join {{ ref('dim_geography') }} as g
-        on g.nation_key = s.nation_key
+    inner join {{ ref('dim_geography') }} as g
+        on s.nation_key = g.nation_key
     where p.part_name like '%green%'
 )
 
@@ -32,5 +32,5 @@ group by
     nation,
     o_year
 order by
-    nation,
+    nation asc,
     o_year desc

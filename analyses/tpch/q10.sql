@@ -12,16 +12,16 @@ select
     pii.customer_phone as c_phone,
     pii.customer_comment as c_comment
 from {{ ref('fct_order_lines') }} as l
-join {{ ref('fct_orders') }} as o
-    on o.order_key = l.order_key
-join {{ ref('dim_customers') }} as c
-    on c.customer_key = o.customer_key
+inner join {{ ref('fct_orders') }} as o
+    on l.order_key = o.order_key
+inner join {{ ref('dim_customers') }} as c
+    on o.customer_key = c.customer_key
     and c.is_current
-join {{ ref('dim_customers_pii') }} as pii
-    on pii.customer_key = c.customer_key
+inner join {{ ref('dim_customers_pii') }} as pii
+    on c.customer_key = pii.customer_key
     and pii.is_current
-join {{ ref('dim_geography') }} as g
-    on g.nation_key = c.nation_key
+inner join {{ ref('dim_geography') }} as g
+    on c.nation_key = g.nation_key
 where
     o.order_date >= date '1993-10-01'
     and o.order_date < date '1993-10-01' + interval '3' month

@@ -12,8 +12,8 @@ select
         case when o.order_priority not in ('1-URGENT', '2-HIGH') then 1 else 0 end
     ) as low_line_count
 from {{ ref('fct_order_lines') }} as l
-join {{ ref('fct_orders') }} as o
-    on o.order_key = l.order_key
+inner join {{ ref('fct_orders') }} as o
+    on l.order_key = o.order_key
 where
     l.ship_mode in ('MAIL', 'SHIP')
     and l.commit_date < l.receipt_date

@@ -9,7 +9,7 @@ with orders_per_customer as (
         count(o.order_key) as c_count
     from {{ ref('dim_customers') }} as c
     left join {{ ref('fct_orders') }} as o
-        on o.customer_key = c.customer_key
+        on c.customer_key = o.customer_key
         and o.order_comment not like '%special%requests%'
     where
         c.is_current

@@ -9,8 +9,8 @@ select
         end
     ) / sum(l.extended_price * (1 - l.discount)) as promo_revenue
 from {{ ref('fct_order_lines') }} as l
-join {{ ref('dim_parts') }} as p
-    on p.part_key = l.part_key
+inner join {{ ref('dim_parts') }} as p
+    on l.part_key = p.part_key
     and p.is_current
 where
     l.ship_date >= date '1995-09-01'

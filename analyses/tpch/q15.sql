@@ -24,9 +24,9 @@ select
     s.supplier_phone as s_phone,
     r.total_revenue
 from supplier_revenue as r
-join top_revenue as t
-    on t.max_revenue = r.total_revenue
-join {{ ref('dim_suppliers') }} as s
-    on s.supplier_key = r.supplier_key
+inner join top_revenue as t
+    on r.total_revenue = t.max_revenue
+inner join {{ ref('dim_suppliers') }} as s
+    on r.supplier_key = s.supplier_key
     and s.is_current
 order by s_suppkey

@@ -17,8 +17,8 @@ select
     p.part_size as p_size,
     count(distinct i.supplier_key) as supplier_cnt
 from {{ ref('fct_inventory') }} as i
-join {{ ref('dim_parts') }} as p
-    on p.part_key = i.part_key
+inner join {{ ref('dim_parts') }} as p
+    on i.part_key = p.part_key
     and p.is_current
 where
     i.is_current
@@ -32,6 +32,6 @@ group by
     p.part_size
 order by
     supplier_cnt desc,
-    p_brand,
-    p_type,
-    p_size
+    p_brand asc,
+    p_type asc,
+    p_size asc

@@ -16,14 +16,13 @@ part_quantity_threshold as (
         l.part_key,
         0.2 * avg(l.quantity) as small_quantity
     from {{ ref('fct_order_lines') }} as l
-    join target_parts as tp
-        on tp.part_key = l.part_key
+    inner join target_parts as tp
+        on l.part_key = tp.part_key
     group by l.part_key
 )
 
-select
-    sum(l.extended_price) / 7.0 as avg_yearly
+select sum(l.extended_price) / 7.0 as avg_yearly
 from {{ ref('fct_order_lines') }} as l
-join part_quantity_threshold as t
-    on t.part_key = l.part_key
+inner join part_quantity_threshold as t
+    on l.part_key = t.part_key
 where l.quantity < t.small_quantity

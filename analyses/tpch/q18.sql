@@ -17,15 +17,15 @@ select
     o.total_price as o_totalprice,
     sum(l.quantity) as sum
 from large_orders as lo
-join {{ ref('fct_orders') }} as o
-    on o.order_key = lo.order_key
-join {{ ref('fct_order_lines') }} as l
-    on l.order_key = o.order_key
-join {{ ref('dim_customers') }} as c
-    on c.customer_key = o.customer_key
+inner join {{ ref('fct_orders') }} as o
+    on lo.order_key = o.order_key
+inner join {{ ref('fct_order_lines') }} as l
+    on o.order_key = l.order_key
+inner join {{ ref('dim_customers') }} as c
+    on o.customer_key = c.customer_key
     and c.is_current
-join {{ ref('dim_customers_pii') }} as pii
-    on pii.customer_key = c.customer_key
+inner join {{ ref('dim_customers_pii') }} as pii
+    on c.customer_key = pii.customer_key
     and pii.is_current
 group by
     pii.customer_name,
@@ -35,5 +35,5 @@ group by
     o.total_price
 order by
     o_totalprice desc,
-    o_orderdate
+    o_orderdate asc
 limit 100

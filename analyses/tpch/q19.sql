@@ -2,11 +2,10 @@
 -- How much discounted revenue came from air shipments delivered in person for three
 -- brand / container / size / quantity combinations?
 
-select
-    sum(l.extended_price * (1 - l.discount)) as revenue
+select sum(l.extended_price * (1 - l.discount)) as revenue
 from {{ ref('fct_order_lines') }} as l
-join {{ ref('dim_parts') }} as p
-    on p.part_key = l.part_key
+inner join {{ ref('dim_parts') }} as p
+    on l.part_key = p.part_key
     and p.is_current
 where
     l.ship_mode in ('AIR', 'AIR REG')

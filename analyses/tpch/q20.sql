@@ -16,8 +16,8 @@ shipped_1994 as (
         l.supplier_key,
         sum(l.quantity) as shipped_quantity
     from {{ ref('fct_order_lines') }} as l
-    join forest_parts as fp
-        on fp.part_key = l.part_key
+    inner join forest_parts as fp
+        on l.part_key = fp.part_key
     where
         l.ship_date >= date '1994-01-01'
         and l.ship_date < date '1994-01-01' + interval '1' year
@@ -29,9 +29,9 @@ shipped_1994 as (
 suppliers_with_excess as (
     select distinct i.supplier_key
     from {{ ref('fct_inventory') }} as i
-    join shipped_1994 as sh
-        on sh.part_key = i.part_key
-        and sh.supplier_key = i.supplier_key
+    inner join shipped_1994 as sh
+        on i.part_key = sh.part_key
+        and i.supplier_key = sh.supplier_key
     where
         i.is_current
         and i.available_quantity > 0.5 * sh.shipped_quantity
@@ -41,10 +41,10 @@ select
     s.supplier_name as s_name,
     s.supplier_address as s_address
 from {{ ref('dim_suppliers') }} as s
-join suppliers_with_excess as se
-    on se.supplier_key = s.supplier_key
-join {{ ref('dim_geography') }} as g
-    on g.nation_key = s.nation_key
+inner join suppliers_with_excess as se
+    on s.supplier_key = se.supplier_key
+inner join {{ ref('dim_geography') }} as g
+    on s.nation_key = g.nation_key
 where
     s.is_current
     and g.nation_name = 'CANADA'

@@ -17,15 +17,15 @@ select
     s.supplier_name as s_name,
     count(*) as numwait
 from {{ ref('fct_order_lines') }} as l
-join {{ ref('fct_orders') }} as o
-    on o.order_key = l.order_key
-join order_suppliers as os
-    on os.order_key = l.order_key
-join {{ ref('dim_suppliers') }} as s
-    on s.supplier_key = l.supplier_key
+inner join {{ ref('fct_orders') }} as o
+    on l.order_key = o.order_key
+inner join order_suppliers as os
+    on l.order_key = os.order_key
+inner join {{ ref('dim_suppliers') }} as s
+    on l.supplier_key = s.supplier_key
     and s.is_current
-join {{ ref('dim_geography') }} as g
-    on g.nation_key = s.nation_key
+inner join {{ ref('dim_geography') }} as g
+    on s.nation_key = g.nation_key
 where
     o.order_status = 'F'
     and l.receipt_date > l.commit_date
@@ -37,5 +37,5 @@ where
 group by s.supplier_name
 order by
     numwait desc,
-    s_name
+    s_name asc
 limit 100

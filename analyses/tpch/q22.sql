@@ -32,7 +32,7 @@ select
 from candidate_customers as cc
 cross join average_balance as ab
 left join customers_with_orders as cwo
-    on cwo.customer_key = cc.customer_key
+    on cc.customer_key = cwo.customer_key
 where
     cc.account_balance > ab.avg_balance
     and cwo.customer_key is null

@@ -14,19 +14,23 @@
 
 with counts as (
     {%- for entity, staging_model, keys in entities %}
-    select
-        '{{ entity }}' as entity,
-        (select count(*) from (
-            select distinct {{ keys | join(', ') }}
-            from {{ ref('base_erp__' ~ entity) }}
-            where _invalid_reason is null
-        ) as valid_keys) as landed_valid_keys,
-        (select count(*) from {{ ref(staging_model) }}) as staged_rows,
-        (select count(*) from {{ ref('base_erp__' ~ entity) }}
-            where _invalid_reason is not null) as landed_invalid,
-        (select count(*) from {{ ref('stg_erp__quarantine') }}
-            where entity = '{{ entity }}') as quarantined
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ entity }}' as entity,
+            (select count(*) from (
+                select distinct {{ keys | join(', ') }}
+                from {{ ref('base_erp__' ~ entity) }}
+                where _invalid_reason is null
+            ) as valid_keys) as landed_valid_keys,
+            (select count(*) from {{ ref(staging_model) }}) as staged_rows,
+            (
+                select count(*) from {{ ref('base_erp__' ~ entity) }}
+                where _invalid_reason is not null
+            ) as landed_invalid,
+            (
+                select count(*) from {{ ref('stg_erp__quarantine') }}
+                where entity = '{{ entity }}'
+            ) as quarantined
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
 

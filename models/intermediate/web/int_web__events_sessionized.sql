@@ -19,26 +19,34 @@
 {%- set watermark = batch_watermark('_sessionized_batch') %}
 
 with new_events as (
-    select anonymous_id, _batch_id
+    select
+        anonymous_id,
+        _batch_id
     from {{ ref('stg_web__events') }}
     where _batch_id > {{ watermark }}
 ),
 
 visitors as (
-    select anonymous_id, max(_batch_id) as _sessionized_batch
+    select
+        anonymous_id,
+        max(_batch_id) as _sessionized_batch
     from new_events
     group by anonymous_id
 ),
 
 events as (
-    select events.*, visitors._sessionized_batch
+    select
+        events.*,
+        visitors._sessionized_batch
     from {{ ref('stg_web__events') }} as events
     inner join visitors on events.anonymous_id = visitors.anonymous_id
 ),
 
 identity as (
     -- the customer a visitor logged in as most recently
-    select anonymous_id, customer_key as stitched_customer_key
+    select
+        anonymous_id,
+        customer_key as stitched_customer_key
     from (
         select
             anonymous_id,
@@ -55,14 +63,14 @@ identity as (
 with_previous as (
     select
         events.*,
-        lag(client_ts) over (
-            partition by anonymous_id order by client_ts, event_id
+        lag(events.client_ts) over (
+            partition by events.anonymous_id order by events.client_ts, events.event_id
         ) as previous_ts,
-        lag(utm_campaign) over (
-            partition by anonymous_id order by client_ts, event_id
+        lag(events.utm_campaign) over (
+            partition by events.anonymous_id order by events.client_ts, events.event_id
         ) as previous_campaign,
-        lag(event_type) over (
-            partition by anonymous_id order by client_ts, event_id
+        lag(events.event_type) over (
+            partition by events.anonymous_id order by events.client_ts, events.event_id
         ) as previous_type
     from events
 ),
@@ -71,11 +79,15 @@ boundaries as (
     select
         with_previous.*,
         case
-            when previous_ts is null then 1
-            when client_ts >= previous_ts + interval '30' minute then 1
-            when previous_type = 'purchase' then 1
-            when utm_campaign is not null
-                and (previous_campaign is null or utm_campaign <> previous_campaign) then 1
+            when with_previous.previous_ts is null then 1
+            when with_previous.client_ts >= with_previous.previous_ts + interval '30' minute then 1
+            when with_previous.previous_type = 'purchase' then 1
+            when with_previous.utm_campaign is not null
+                and (
+                    with_previous.previous_campaign is null
+                    or with_previous.utm_campaign <> with_previous.previous_campaign
+                )
+                then 1
             else 0
         end as starts_session
     from with_previous
@@ -84,8 +96,8 @@ boundaries as (
 numbered as (
     select
         boundaries.*,
-        sum(starts_session) over (
-            partition by anonymous_id order by client_ts, event_id
+        sum(boundaries.starts_session) over (
+            partition by boundaries.anonymous_id order by boundaries.client_ts, boundaries.event_id
             rows between unbounded preceding and current row
         ) as session_number
     from boundaries

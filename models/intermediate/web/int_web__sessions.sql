@@ -41,10 +41,12 @@ firsts as (
     from (
         select
             events.*,
-            row_number() over (partition by session_id order by client_ts, event_id) as position
+            row_number() over (
+                partition by events.session_id order by events.client_ts, events.event_id
+            ) as event_position
         from events
     ) as ordered
-    where position = 1
+    where event_position = 1
 ),
 
 totals as (
@@ -77,8 +79,10 @@ final as (
         firsts.browser,
         firsts.operating_system,
         coalesce(firsts.utm_source, firsts.referrer_domain, '(direct)') as channel_source,
-        coalesce(firsts.utm_medium, case when firsts.referrer_domain is not null
-            then 'referral' else '(none)' end) as channel_medium,
+        coalesce(
+            firsts.utm_medium,
+            case when firsts.referrer_domain is not null then 'referral' else '(none)' end
+        ) as channel_medium,
         coalesce(firsts.utm_campaign, '(none)') as channel_campaign,
         case
             when firsts.utm_medium is not null

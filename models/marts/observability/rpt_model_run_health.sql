@@ -25,7 +25,7 @@ per_day as (
         sum(rows_affected) as rows_affected,
         max(created_at) as last_run_at
     from run_results
-    group by 1, 2, 3
+    group by name, resource_type, cast(created_at as date)
 ),
 
 last_status as (

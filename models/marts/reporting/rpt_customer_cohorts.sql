@@ -15,7 +15,9 @@ first_orders as (
 ),
 
 cohort_sizes as (
-    select cohort_month, count(*) as cohort_customers
+    select
+        cohort_month,
+        count(*) as cohort_customers
     from first_orders
     group by cohort_month
 ),
@@ -49,20 +51,24 @@ final as (
         -- measures
         cohort_sizes.cohort_customers,
         monthly.active_customers,
-        cast({{ exact_ratio('monthly.active_customers', 'cohort_sizes.cohort_customers', 6) }}
-            as decimal(9, 6)) as retention_rate,
+        cast(
+            {{ exact_ratio('monthly.active_customers', 'cohort_sizes.cohort_customers', 6) }}
+            as decimal(9, 6)
+        ) as retention_rate,
         monthly.net_revenue,
         cast(sum(monthly.net_revenue) over (
             partition by monthly.cohort_month
             order by monthly.months_since_first_order
             rows between unbounded preceding and current row
         ) as decimal(18, 4)) as cumulative_net_revenue,
-        cast({{ exact_ratio(
+        cast(
+            {{ exact_ratio(
             'sum(monthly.net_revenue) over (partition by monthly.cohort_month '
             ~ 'order by monthly.months_since_first_order '
             ~ 'rows between unbounded preceding and current row)',
             'cohort_sizes.cohort_customers', 4, numerator_scale=4) }}
-            as decimal(18, 4)) as lifetime_value_per_customer
+            as decimal(18, 4)
+        ) as lifetime_value_per_customer
     from monthly
     inner join cohort_sizes on monthly.cohort_month = cohort_sizes.cohort_month
 )

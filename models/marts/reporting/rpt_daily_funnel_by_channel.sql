@@ -36,9 +36,12 @@ final as (
         cast(sessions_converted as bigint) as sessions_converted,
         cast({{ exact_ratio('sessions_converted', 'sessions', 6) }} as decimal(9, 6))
             as conversion_rate,
-        cast(case when sessions_with_add_to_cart > 0
-            then {{ exact_ratio('sessions_converted', 'sessions_with_add_to_cart', 6) }}
-        end as decimal(9, 6)) as cart_conversion_rate,
+        cast(
+            case
+                when sessions_with_add_to_cart > 0
+                    then {{ exact_ratio('sessions_converted', 'sessions_with_add_to_cart', 6) }}
+            end as decimal(9, 6)
+        ) as cart_conversion_rate,
         cast(coalesce(revenue, 0) as decimal(18, 4)) as revenue
     from daily
 )

@@ -11,7 +11,12 @@ channels as (
 ),
 
 conversions as (
-    select session_id, customer_key, started_at, order_revenue, channel_sk
+    select
+        session_id,
+        customer_key,
+        started_at,
+        order_revenue,
+        channel_sk
     from sessions
     where converted
 ),
@@ -24,26 +29,26 @@ first_touch as (
         row_number() over (
             partition by conversions.session_id
             order by earlier.started_at, earlier.session_id
-        ) as position
+        ) as touch_position
     from conversions
     inner join sessions as earlier
-        on earlier.customer_key = conversions.customer_key
-        and earlier.started_at <= conversions.started_at
+        on conversions.customer_key = earlier.customer_key
+        and conversions.started_at >= earlier.started_at
 ),
 
 attributed as (
     select
         cast({{ dbt.date_trunc('month', 'conversions.started_at') }} as date) as purchase_month,
-        'first_touch' as model,
+        'first_touch' as attribution_model,
         first_touch.channel_sk,
         conversions.order_revenue
     from conversions
     inner join first_touch
-        on conversions.session_id = first_touch.session_id and first_touch.position = 1
+        on conversions.session_id = first_touch.session_id and first_touch.touch_position = 1
     union all
     select
-        cast({{ dbt.date_trunc('month', 'conversions.started_at') }} as date),
-        'last_touch',
+        cast({{ dbt.date_trunc('month', 'conversions.started_at') }} as date) as purchase_month,
+        'last_touch' as attribution_model,
         conversions.channel_sk,
         conversions.order_revenue
     from conversions
@@ -55,14 +60,20 @@ final as (
         attributed.purchase_month,
         channels.channel_group,
         -- measures
-        cast(sum(case when attributed.model = 'first_touch' then 1 else 0 end) as bigint)
+        cast(sum(
+            case when attributed.attribution_model = 'first_touch' then 1 else 0 end
+        ) as bigint)
             as first_touch_orders,
-        cast(coalesce(sum(case when attributed.model = 'first_touch'
-            then attributed.order_revenue end), 0) as decimal(18, 4)) as first_touch_revenue,
-        cast(sum(case when attributed.model = 'last_touch' then 1 else 0 end) as bigint)
+        cast(coalesce(sum(
+            case when attributed.attribution_model = 'first_touch' then attributed.order_revenue end
+        ), 0) as decimal(18, 4)) as first_touch_revenue,
+        cast(sum(
+            case when attributed.attribution_model = 'last_touch' then 1 else 0 end
+        ) as bigint)
             as last_touch_orders,
-        cast(coalesce(sum(case when attributed.model = 'last_touch'
-            then attributed.order_revenue end), 0) as decimal(18, 4)) as last_touch_revenue
+        cast(coalesce(sum(
+            case when attributed.attribution_model = 'last_touch' then attributed.order_revenue end
+        ), 0) as decimal(18, 4)) as last_touch_revenue
     from attributed
     inner join channels on attributed.channel_sk = channels.channel_sk
     group by attributed.purchase_month, channels.channel_group

@@ -20,8 +20,13 @@ monthly as (
         cast({{ dbt.date_trunc('month', 'receipt_date') }} as date) as receipt_month,
         count(*) as lines_received,
         cast(sum(case when is_late_delivery then 1 else 0 end) as bigint) as lines_late,
-        cast(sum(case when is_late_delivery then {{ dbt.datediff("commit_date", "receipt_date", "day") }}
-            else 0 end) as bigint) as days_late
+        cast(sum(
+            case
+                when is_late_delivery
+                    then {{ dbt.datediff("commit_date", "receipt_date", "day") }}
+                else 0
+            end
+        ) as bigint) as days_late
     from received_lines
     group by supplier_key, cast({{ dbt.date_trunc('month', 'receipt_date') }} as date)
 ),
@@ -38,11 +43,16 @@ final as (
         -- measures
         monthly.lines_received,
         monthly.lines_late,
-        cast({{ exact_ratio('monthly.lines_late', 'monthly.lines_received', 6) }}
-            as decimal(9, 6)) as late_rate,
-        cast(case when monthly.lines_late > 0
-            then {{ exact_ratio('monthly.days_late', 'monthly.lines_late', 2) }}
-        end as decimal(9, 2)) as avg_days_late
+        cast(
+            {{ exact_ratio('monthly.lines_late', 'monthly.lines_received', 6) }}
+            as decimal(9, 6)
+        ) as late_rate,
+        cast(
+            case
+                when monthly.lines_late > 0
+                    then {{ exact_ratio('monthly.days_late', 'monthly.lines_late', 2) }}
+            end as decimal(9, 2)
+        ) as avg_days_late
     from monthly
     left join suppliers on monthly.supplier_key = suppliers.supplier_key
     left join geography on suppliers.geography_sk = geography.geography_sk

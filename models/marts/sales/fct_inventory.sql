@@ -46,7 +46,8 @@ final as (
         -- measures
         versions.available_quantity,
         versions.supply_cost,
-        cast(versions.available_quantity * versions.supply_cost as decimal(18, 2)) as inventory_value,
+        cast(versions.available_quantity * versions.supply_cost as decimal(18, 2))
+            as inventory_value,
         -- attributes
         versions.partsupp_comment,
         -- validity

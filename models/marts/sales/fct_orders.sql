@@ -37,7 +37,7 @@ line_totals as (
         max(_batch_id) as _batch_id,
         max(_updated_at) as _updated_at
     from {{ ref('int_order_lines_joined') }}
-    where order_key in (select order_key from orders)
+    where order_key in (select orders.order_key from orders)
     group by order_key
 ),
 

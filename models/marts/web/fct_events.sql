@@ -49,8 +49,10 @@ final as (
         -- foreign keys
         coalesce(customers.customer_sk, {{ unknown_member_sk() }}) as customer_sk,
         coalesce(events.stitched_customer_key, {{ unknown_member_key() }}) as customer_key,
-        case when events.part_key is not null
-            then coalesce(parts.part_sk, {{ unknown_member_sk() }}) end as part_sk,
+        case
+            when events.part_key is not null
+                then coalesce(parts.part_sk, {{ unknown_member_sk() }})
+        end as part_sk,
         events.part_key,
         events.order_key,
         cast(events.client_ts as date) as event_date,

@@ -47,7 +47,10 @@ devices as (
 ),
 
 orders as (
-    select order_key, net_amount from {{ ref('fct_orders') }}
+    select
+        order_key,
+        net_amount
+    from {{ ref('fct_orders') }}
 ),
 
 final as (
@@ -66,8 +69,13 @@ final as (
         -- attributes
         sessions.started_at,
         sessions.ended_at,
-        cast({{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }} as bigint)
-            as duration_seconds,
+        cast(
+            -- dbt's datediff renders to one long line on DuckDB
+            -- noqa: disable=LT05
+            {{ dbt.datediff('sessions.started_at', 'sessions.ended_at', 'second') }}
+            -- noqa: enable=LT05
+            as bigint
+        ) as duration_seconds,
         sessions.landing_page,
         sessions.purchases > 0 as converted,
         -- measures

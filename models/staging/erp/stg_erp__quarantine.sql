@@ -9,20 +9,22 @@
     )
 }}
 
-{%- set entities = ['region', 'nation', 'customer', 'supplier', 'part', 'partsupp', 'orders', 'lineitem'] %}
+{%- set entities = [
+    'region', 'nation', 'customer', 'supplier', 'part', 'partsupp', 'orders', 'lineitem',
+] %}
 
 with rejected as (
     {%- for entity in entities %}
-    select
-        '{{ entity }}' as entity,
-        _invalid_reason as reason,
-        _raw_payload as raw_payload,
-        _batch_id,
-        _arrived_at
-    from {{ ref('base_erp__' ~ entity) }}
-    where _invalid_reason is not null
-        and _batch_id > {{ batch_watermark() }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            '{{ entity }}' as entity,
+            _invalid_reason as reason,
+            _raw_payload as raw_payload,
+            _batch_id,
+            _arrived_at
+        from {{ ref('base_erp__' ~ entity) }}
+        where _invalid_reason is not null
+            and _batch_id > {{ batch_watermark() }}
+        {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),
 
@@ -31,7 +33,8 @@ numbered as (
     select
         rejected.*,
         row_number() over (
-            partition by entity, _batch_id, raw_payload order by _arrived_at
+            partition by rejected.entity, rejected._batch_id, rejected.raw_payload
+            order by rejected._arrived_at
         ) as copy_number
     from rejected
 ),

@@ -20,7 +20,7 @@ first_copies as (
     select
         arrived.*,
         row_number() over (
-            partition by event_id order by _batch_id, collector_ts
+            partition by arrived.event_id order by arrived._batch_id, arrived.collector_ts
         ) as copy_number
     from arrived
 ),

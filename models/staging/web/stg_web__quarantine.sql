@@ -25,7 +25,8 @@ numbered as (
     select
         rejected.*,
         row_number() over (
-            partition by entity, _batch_id, raw_payload order by reason
+            partition by rejected.entity, rejected._batch_id, rejected.raw_payload
+            order by rejected.reason
         ) as copy_number
     from rejected
 ),
