@@ -10,10 +10,12 @@ SCALE ?= 0.1
 SEED ?= 42
 # duckdb (a file, nothing to start) or postgres (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE)
 TARGET ?= duckdb
+# port of `make docs`
+PORT ?= 8080
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build venv deps demo docs serve-docs report monitor sla test postgres chromium lint fix test-fast test-slow bench lock clean clean-data
+.PHONY: help build venv deps demo docs coverage ci-slim report monitor sla test postgres chromium lint fix test-fast test-slow bench lock clean clean-data
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -36,11 +38,21 @@ deps: venv ## install the locked dbt packages (local mirror, else dbt hub), also
 demo: venv deps ## generate SCALE (0.1), land in batches, dbt build after each (TARGET), docs
 	$(BIN)/warehouse demo --scale $(SCALE) --seed $(SEED) --target $(TARGET)
 
-docs: venv deps ## generate the dbt docs site (target/index.html)
+docs: venv deps ## generate the docs site of the built warehouse and serve it on http://127.0.0.1:PORT (8080)
 	$(BIN)/dbt docs generate --target $(TARGET)
+	@echo "docs site: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the server; PORT=... picks another port)"
+	$(BIN)/dbt docs serve --host 127.0.0.1 --port $(PORT) --no-browser
 
-serve-docs: docs ## serve the docs site on http://localhost:8080
-	$(BIN)/dbt docs serve --port 8080
+coverage: venv deps ## docs and test coverage of the built warehouse against the levels recorded in coverage/
+	$(BIN)/dbt docs generate --target $(TARGET)
+	$(BIN)/warehouse coverage
+
+ci-slim: venv deps ## a pull request's CI: build modified models and their children, deferring to BASE's manifest
+	@test -n "$(BASE)" || { echo "error: set BASE to the folder holding the production manifest.json (make ci-slim BASE=path/to/prod-artifacts)"; exit 2; }
+	@test -f "$(BASE)/manifest.json" || { echo "error: no manifest.json in BASE=$(BASE): copy production's target/manifest.json there"; exit 2; }
+	@mkdir -p target/ci
+	$(BIN)/dbt build --target ci --select state:modified+ --defer --state $(BASE) \
+	  --vars '{elementary_enabled: false}' --exclude tag:elementary-tests
 
 report: venv deps ## Elementary's HTML report of the last runs (target/edr/elementary_report.html)
 	$(BIN)/warehouse report --target $(TARGET)

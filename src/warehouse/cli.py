@@ -1,4 +1,5 @@
-"""The `warehouse` command: generate, land, load, demo, query, deps, report, monitor, sla."""
+"""The `warehouse` command: generate, land, load, demo, query, deps, report, monitor, sla,
+coverage."""
 
 from __future__ import annotations
 
@@ -299,6 +300,24 @@ def build_parser() -> argparse.ArgumentParser:
                 default=None,
                 help="message format (default: env WAREHOUSE_ALERT_FORMAT, else slack)",
             )
+    cov = sub.add_parser(
+        "coverage",
+        help="documentation and test coverage (dbt-coverage) against the recorded levels",
+        description="Measure column documentation (all, and marts, which must be 100%%) and "
+        "column test coverage with dbt-coverage on the artifacts of `dbt docs generate`, and "
+        "fail when a figure is below its level recorded in coverage/.",
+    )
+    cov.add_argument(
+        "--artifacts-dir",
+        type=Path,
+        default=Path(os.environ.get("DBT_TARGET_PATH", "target")),
+        help="where catalog.json and manifest.json are (default: dbt's target path)",
+    )
+    cov.add_argument(
+        "--record",
+        action="store_true",
+        help="after measuring, make these figures the recorded levels (commit coverage/)",
+    )
     passthrough = sub.add_parser(
         "dbt",
         help="run dbt with the warehouse clock set (e.g. `warehouse dbt build`)",
@@ -409,6 +428,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{len(missed)} SLA breach(es)", file=sys.stderr)
                 return 1
             print("all SLAs met" + (" (late sources above)" if breaches else ""))
+        elif args.command == "coverage":
+            from warehouse.coverage import measure, record
+
+            output_dir = args.artifacts_dir / "coverage"
+            figures = measure(args.artifacts_dir, output_dir)
+            for figure in figures:
+                print(figure.line())
+            if args.record:
+                record(output_dir)
+                print("recorded in coverage/")
+                return 0
+            failures = [problem for figure in figures for problem in figure.failures]
+            for problem in failures:
+                print(f"error: {problem}", file=sys.stderr)
+            return 1 if failures else 0
         elif args.command == "dbt":
             import subprocess
 

@@ -72,6 +72,13 @@ def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
 
 
 @pytest.fixture(scope="session")
+def documented_warehouse(built_warehouse: BuiltWarehouse) -> BuiltWarehouse:
+    """The test warehouse after `dbt docs generate` (catalog.json beside its manifest)."""
+    built_warehouse.dbt("docs", "generate")
+    return built_warehouse
+
+
+@pytest.fixture(scope="session")
 def full_refresh_copy(built_warehouse: BuiltWarehouse, tmp_path_factory) -> Path:
     """The same warehouse file rebuilt with --full-refresh (snapshots are kept, as in dbt)."""
     root = tmp_path_factory.mktemp("full_refresh")
