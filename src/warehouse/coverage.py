@@ -10,7 +10,6 @@ record after an improvement."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,4 +114,9 @@ def record(output_dir: Path, record_dir: Path = RECORD_DIR) -> None:
     """Makes the reports in output_dir the recorded levels."""
     record_dir.mkdir(parents=True, exist_ok=True)
     for name in MEASURES:
-        shutil.copy(output_dir / f"{name}.json", record_dir / f"{name}.json")
+        # one table per line, so that a diff of the record shows which table moved
+        data = json.loads((output_dir / f"{name}.json").read_text())
+        tables = data.pop("tables", [])
+        lines = [json.dumps(table, separators=(",", ":")) for table in tables]
+        text = json.dumps(data)[:-1] + ', "tables": [\n' + ",\n".join(lines) + "\n]}\n"
+        (record_dir / f"{name}.json").write_text(text)

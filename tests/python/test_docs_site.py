@@ -83,27 +83,44 @@ def _marts(manifest: dict) -> dict[str, str]:
     }
 
 
-def _open_folders(page, *names: str) -> None:
-    """Opens nested folders of the Project tab (only visible entries: names repeat)."""
-    for name in names:
-        folder = page.locator("a.menu-tree").filter(has_text=re.compile(rf"^\s*{name}\s*$"))
-        folder.filter(visible=True).first.click()
+FOLDER = "li[a[contains(@class, 'menu-tree')][normalize-space(.)='{name}']]"
+
+
+def _folder(page, name: str):
+    """The sidebar entries (li) of the folders called `name`, anywhere."""
+    return page.locator("xpath=//" + FOLDER.format(name=name))
+
+
+def _subfolder(entry, name: str):
+    """The entry of folder `name` directly inside the folder entry `entry`."""
+    return entry.locator("xpath=./ul/" + FOLDER.format(name=name))
+
+
+def _open(entry) -> None:
+    entry.locator("xpath=./a").click()
 
 
 def test_the_project_tab_lists_every_mart(docs_site, page):
     url, manifest = docs_site
     page.goto(f"{url}/#!/overview")
     page.get_by_text("warehouse analytics", exact=False).first.wait_for(timeout=30_000)
-    _open_folders(page, "warehouse", "models", "marts")
+    # Projects > warehouse > models > marts, then each folder of marts
+    project = _folder(page, "warehouse").filter(visible=True).first
+    _open(project)
+    models = _subfolder(project, "models")
+    _open(models)
+    marts_folder = _subfolder(models, "marts")
+    _open(marts_folder)
     marts = _marts(manifest)
     folders = {path.split("/")[1] for path in marts.values()}
     assert folders >= {"sales", "web", "reporting"}
-    for folder in sorted(folders):
-        _open_folders(page, folder)
-    entries = page.locator("a.menu-node").filter(visible=True)
-    listed = {name.strip() for name in entries.all_inner_texts()}
+    for name in sorted(folders):
+        _open(_subfolder(marts_folder, name))
+    entries = marts_folder.locator("a.menu-node").filter(visible=True)
+    listed = set(entries.evaluate_all("els => els.map(e => e.dataset.navUniqueId)"))
     assert len(marts) >= 15
-    assert set(marts) <= listed, sorted(set(marts) - listed)
+    expected = {f"model.warehouse.{name}" for name in marts}
+    assert expected <= listed, sorted(expected - listed)
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(OUTPUT_DIR / "docs-site-marts.png"))
 

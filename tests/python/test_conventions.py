@@ -1,0 +1,105 @@
+"""The convention checkers catch what they are configured for: dbt-bouncer's layering and
+documentation rules on a manifest with a violation, and sqlfluff's style rules on SQL that
+breaks them (with the project's .sqlfluff)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from warehouse.dbt_runner import PROJECT_DIR, dbt_environment, dbt_executable, venv_executable
+
+
+def _sqlfluff(sql: str, tmp_path: Path) -> list[str]:
+    """Rule codes sqlfluff reports for sql under the project's style (templating aside)."""
+    path = tmp_path / "probe.sql"
+    path.write_text(sql)
+    options = ["--templater", "raw", "--format", "json", "--nofail"]
+    options += ["--config", str(PROJECT_DIR / ".sqlfluff")]
+    result = subprocess.run(
+        [venv_executable("sqlfluff"), "lint", str(path), *options],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (report,) = json.loads(result.stdout)
+    return [violation["code"] for violation in report["violations"]]
+
+
+def test_sqlfluff_accepts_our_style(tmp_path: Path):
+    sql = (
+        "with orders as (\n"
+        "    select\n"
+        "        order_key,\n"
+        "        customer_key\n"
+        "    from raw_orders\n"
+        "),\n\n"
+        "final as (\n"
+        "    select\n"
+        "        orders.order_key,\n"
+        "        customers.customer_name\n"
+        "    from orders\n"
+        "    inner join customers on orders.customer_key = customers.customer_key\n"
+        ")\n\n"
+        "select * from final\n"
+    )
+    assert _sqlfluff(sql, tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "rule"),
+    [
+        ("SELECT order_key FROM orders\n", "CP01"),  # upper-case keywords
+        ("select\n    order_key\n    , customer_key\nfrom orders\n", "LT04"),  # leading comma
+        ("select o.order_key from orders o\n", "AL01"),  # implicit table alias
+        ("select a.x, b.y\nfrom a\njoin b on a.id = b.id\n", "AM05"),  # bare join
+        ("select\n  order_key\nfrom orders\n", "LT02"),  # two-space indent
+        (f"select {', '.join(f'column_{i}' for i in range(12))} from orders\n", "LT05"),
+    ],
+)
+def test_sqlfluff_flags_what_our_style_forbids(sql: str, rule: str, tmp_path: Path):
+    assert rule in _sqlfluff(sql, tmp_path)
+
+
+@pytest.mark.slow
+def test_dbt_bouncer_catches_a_mart_reading_a_source_and_an_undocumented_model(tmp_path):
+    target = tmp_path / "target"
+    subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--target", "lint"],
+        cwd=PROJECT_DIR,
+        env=dbt_environment(PROJECT_DIR, {"DBT_TARGET_PATH": str(target)}),
+        check=True,
+    )
+    config = yaml.safe_load((PROJECT_DIR / "dbt-bouncer.yml").read_text())
+    config["dbt_artifacts_dir"] = str(target)
+    config_file = tmp_path / "dbt-bouncer.yml"
+    config_file.write_text(yaml.safe_dump(config))
+
+    def bouncer() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [venv_executable("dbt-bouncer"), "--config-file", str(config_file)],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            env={"COLUMNS": "250", "PATH": "/usr/bin:/bin"},
+            check=False,
+        )
+
+    clean = bouncer()
+    assert clean.returncode == 0, clean.stdout[-3000:]
+
+    manifest_file = target / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    fct_orders = manifest["nodes"]["model.warehouse.fct_orders"]
+    fct_orders["depends_on"]["nodes"].append("source.warehouse.erp.orders")
+    manifest["nodes"]["model.warehouse.dim_parts"]["description"] = ""
+    manifest_file.write_text(json.dumps(manifest))
+    broken = bouncer()
+    assert broken.returncode != 0
+    output = " ".join(broken.stdout.split())
+    assert "check_lineage_source_cannot_be_used" in output and "fct_orders" in output
+    assert "check_model_description_populated" in output and "dim_parts" in output
