@@ -92,9 +92,9 @@ def test_ci_slim_builds_the_modified_model_and_its_children_only(
     results = json.loads((target / "run_results.json").read_text())["results"]
     built = {r["unique_id"] for r in results if r["unique_id"].startswith(("model.", "snapshot."))}
     assert built == expected
-    assert all(r["status"] in ("success", "pass") for r in results), [
-        (r["unique_id"], r["status"]) for r in results if r["status"] not in ("success", "pass")
-    ]
+    # nothing failed (the SLA tests warn: the test history runs past the end of ordering)
+    failed = [(r["unique_id"], r["status"]) for r in results if r["status"] in ("error", "fail")]
+    assert failed == []
     # the CI database holds the rebuilt models and nothing upstream of them
     con = duckdb.connect(str(ci_db), read_only=True)
     try:
