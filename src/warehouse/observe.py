@@ -29,8 +29,9 @@ class ObserveError(RuntimeError):
 
 def edr_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment edr needs: its packages folder, the warehouse file as an absolute path
-    (edr runs dbt from its own project directory) and the warehouse clock."""
-    env = dict(os.environ if base is None else base)
+    (edr runs dbt from its own project directory) and the warehouse clock, on top of the
+    process environment (PG* variables, PATH) and base, which overrides it."""
+    env = {**os.environ, **(base or {})}
     packages = EDR_DIR / "dbt_packages"
     if not (packages / "elementary").is_dir() or not (packages / "dbt_utils").is_dir():
         raise ObserveError(
@@ -119,7 +120,7 @@ def monitor(
     to a Slack (kind 'slack') or Microsoft Teams ('teams') incoming webhook. The webhook and
     kind default to WAREHOUSE_ALERT_WEBHOOK and WAREHOUSE_ALERT_FORMAT (default slack).
     Returns edr's output."""
-    source = dict(os.environ if env is None else env)
+    source = {**os.environ, **(env or {})}  # env adds to the process environment
     webhook = webhook or source.get(WEBHOOK_ENV)
     kind = (kind or source.get(WEBHOOK_FORMAT_ENV) or "slack").lower()
     if not webhook:
@@ -201,7 +202,7 @@ def sla(target: str = "duckdb", env: Mapping[str, str] | None = None) -> list[Br
     models whose SLA test failed (error)."""
     from warehouse.dbt_runner import run_dbt
 
-    source = dict(os.environ if env is None else env)
+    source = {**os.environ, **(env or {})}  # env adds to the process environment
     target_dir = Path(source.get("DBT_TARGET_PATH", PROJECT_DIR / "target"))
     if not target_dir.is_absolute():
         target_dir = PROJECT_DIR / target_dir

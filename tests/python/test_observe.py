@@ -102,7 +102,9 @@ def test_a_failed_sla_test_is_a_breach_naming_model_and_column(tmp_path):
     assert breach.detail == "newest order_date older than 2 days"
 
 
-def test_monitor_without_a_webhook_says_which_variable_to_set():
+def test_monitor_without_a_webhook_says_which_variable_to_set(monkeypatch):
+    monkeypatch.delenv("WAREHOUSE_ALERT_WEBHOOK", raising=False)
+    monkeypatch.delenv("WAREHOUSE_ALERT_FORMAT", raising=False)
     with pytest.raises(ObserveError, match="WAREHOUSE_ALERT_WEBHOOK"):
         monitor(env={})
     with pytest.raises(ObserveError, match="'slack' or 'teams'"):
