@@ -255,19 +255,12 @@ def test_postgres_full_refresh_equals_the_incremental_sequence(
             assert incremental == full, f"{schema}.{table}"
 
 
-def test_monitors_run_and_alert_on_postgres(built_postgres: BuiltPostgres):
-    """Elementary's monitors (volume, freshness and column anomalies, schema changes, null
-    thresholds) compile and run on PostgreSQL, and `warehouse monitor` sends an alert naming
-    each test that failed or warned. At SF 0.01 some of them flag (a day holds a dozen orders,
-    and the history runs past the end of ordering); which ones is not the point here."""
+def _elementary_run(built_postgres: BuiltPostgres) -> tuple[dict, list[dict]]:
+    """Runs every Elementary-tagged test; returns the manifest's nodes and the tests' results
+    (dbt exits 1 when a test fails, which is fine here)."""
     import contextlib
     import json
 
-    from webhook_receiver import WebhookReceiver
-
-    from warehouse.observe import monitor
-
-    # dbt exits 1 when a test fails; errors are checked below
     with contextlib.suppress(RuntimeError):
         built_postgres.dbt("test", "--select", "tag:elementary-tests")
     target = built_postgres.target_dir
@@ -277,6 +270,23 @@ def test_monitors_run_and_alert_on_postgres(built_postgres: BuiltPostgres):
         for result in json.loads((target / "run_results.json").read_text())["results"]
         if result["unique_id"].startswith("test.")  # hooks are there too
     ]
+    return nodes, results
+
+
+def test_monitors_run_and_alert_on_postgres(built_postgres: BuiltPostgres):
+    """Elementary's monitors (volume, freshness and column anomalies, schema changes, null
+    thresholds) compile and run on PostgreSQL, and `warehouse monitor` sends an alert naming
+    each test that failed or warned. A first run records the sources' schemas; then a column
+    is added to raw.erp_region, as a changed extract would, and the second run must flag it
+    (schema_changes) and alert in the Teams format. Other tests may flag too at SF 0.01 (a day
+    holds a dozen orders, and the history runs past the end of ordering)."""
+    import json
+
+    from webhook_receiver import WebhookReceiver
+
+    from warehouse.observe import monitor
+
+    nodes, results = _elementary_run(built_postgres)
     declared = {
         uid
         for uid, node in nodes.items()
@@ -284,18 +294,33 @@ def test_monitors_run_and_alert_on_postgres(built_postgres: BuiltPostgres):
     }
     assert len(declared) > 20
     assert {result["unique_id"] for result in results} == declared
-    errors = [(r["unique_id"], r["message"]) for r in results if r["status"] == "error"]
-    assert errors == []
-    flagged = []
+    assert [(r["unique_id"], r["message"]) for r in results if r["status"] == "error"] == []
+
+    conn = built_postgres.connect()
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("alter table raw.erp_region add column r_extra text")
+        nodes, results = _elementary_run(built_postgres)
+    finally:
+        with conn.cursor() as cur:
+            cur.execute("alter table raw.erp_region drop column if exists r_extra")
+        conn.close()
+    assert [(r["unique_id"], r["message"]) for r in results if r["status"] == "error"] == []
+    flagged = set()
     for result in results:
         if result["status"] in ("fail", "warn"):
             node = nodes[result["unique_id"]]
             attached = node["sources"][0][1] if node.get("sources") else node["attached_node"]
-            flagged.append((node["test_metadata"]["name"], attached.split(".")[-1]))
+            flagged.add((node["test_metadata"]["name"], attached.split(".")[-1]))
+    assert ("schema_changes", "region") in flagged
+
     with WebhookReceiver("teams") as receiver:
         monitor("postgres", webhook=receiver.url, kind="teams", env=built_postgres.env)
+    assert receiver.messages
+    for message in receiver.messages:
+        (attachment,) = message["attachments"]
+        assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     texts = [json.dumps(message) for message in receiver.messages]
     for test_name, table in flagged:
         assert any(test_name in text and table in text for text in texts), (test_name, table)
-    if not flagged:
-        assert texts == []
