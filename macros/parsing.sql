@@ -44,6 +44,18 @@
 {%- endmacro %}
 
 
+{#-
+    The two validation columns of a base model: `_invalid_reason` (first_failure of the checks)
+    and `_raw_payload`, the row as landed (payload: a SQL expression), kept for invalid rows
+    only. The quarantines are its only readers, and on PostgreSQL, where base models are
+    stored, a payload on every valid row doubled the size of each base table.
+-#}
+{% macro validation_columns(checks, payload) -%}
+    {{ first_failure(checks) }} as _invalid_reason,
+    case when {{ first_failure(checks) }} is not null then {{ payload }} end as _raw_payload
+{%- endmacro %}
+
+
 {#- The raw values of a row as one JSON text, kept with quarantined rows. -#}
 {% macro raw_payload(columns) -%}
     {{ return(adapter.dispatch('raw_payload', 'warehouse')(columns)) }}

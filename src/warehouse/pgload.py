@@ -5,6 +5,14 @@ them copied into tables: ``raw.erp_<entity>`` (the extract's columns as landed: 
 ``updated_at``, ``_arrived_at`` and ``_batch_id``) and ``raw.web_events`` (one text column
 ``raw_line`` per collector line, as landed, plus ``_batch_id``).
 
+``raw.web_events`` is a view. The lines are stored in ``raw.web_event_chunks``, 1,000 lines of
+a batch per row joined by newlines, so that PostgreSQL compresses them (lz4): one collector
+line (about 600 bytes) is below the size at which PostgreSQL compresses a value at all, so a
+table of one line per row kept the clickstream uncompressed, 19 GB at scale factor 1. The view
+splits the chunks back into lines (text, exactly as landed; an empty line reads as null, as it
+did in the line table) and a filter on ``_batch_id`` reaches the chunk table, so a model that
+reads new batches only decompresses those.
+
 Exactly once: each batch is loaded in one transaction that copies all of its files and records
 them in ``raw._load_log``. A loader killed half-way rolls back with its connection, so the
 batch is loaded whole by the next run; the log is read under a transaction-scoped advisory
@@ -44,6 +52,9 @@ from warehouse.landing import (
 
 RAW_SCHEMA = "raw"
 LOAD_LOG = "_load_log"
+WEB_VIEW = "web_events"
+WEB_CHUNKS = "web_event_chunks"
+LINES_PER_CHUNK = 1_000
 # Key of the advisory lock that serialises loaders (any fixed number all loaders share).
 LOCK_KEY = 4_207_731_001
 DEFAULTS = {
@@ -76,6 +87,26 @@ _CSV_WRITER = (
     "con.execute(\n"
     "    f\"copy ({sys.argv[1]}) to '/dev/stdout' (format csv, header false, force_quote *)\"\n"
     ")\n"
+)
+
+
+# Streams the lines a query gives (one column) as CSV records of chunks to stdout:
+# (_batch_id, _chunk, _lines, chunk), chunk = LINES_PER_CHUNK lines joined by newlines, a null
+# line as an empty one. Every field is quoted, so a chunk is never read as null.
+_WEB_CHUNK_WRITER = (
+    "import csv, io, sys, duckdb\n"
+    "query, batch_id, size = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+    "con = duckdb.connect()\n"
+    "con.execute('set enable_progress_bar = false')\n"
+    "result = con.execute(query)\n"
+    "out = io.TextIOWrapper(sys.stdout.buffer, encoding='utf-8', newline='')\n"
+    "writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator='\\n')\n"
+    "number = 0\n"
+    "while rows := result.fetchmany(size):\n"
+    "    chunk = '\\n'.join(line or '' for (line,) in rows)\n"
+    "    writer.writerow([batch_id, number, len(rows), chunk])\n"
+    "    number += 1\n"
+    "out.flush()\n"
 )
 
 
@@ -135,7 +166,8 @@ class LandedFile:
 
     @property
     def table(self) -> str:
-        return f"{self.source}_{self.entity}"
+        """The raw table the file is copied into."""
+        return WEB_CHUNKS if self.source == WEB_SOURCE else f"{self.source}_{self.entity}"
 
 
 def batch_files(landing_dir: Path, batch_id: int, rows: Mapping[str, int]) -> list[LandedFile]:
@@ -151,10 +183,7 @@ def batch_files(landing_dir: Path, batch_id: int, rows: Mapping[str, int]) -> li
     return files
 
 
-def _select_sql(landed: LandedFile, batch_id: int) -> str:
-    if landed.source == WEB_SOURCE:
-        lines = read_web_lines_sql(landed.path)
-        return f"select raw_line, {batch_id}::bigint as _batch_id from {lines}"
+def _select_sql(landed: LandedFile) -> str:
     return f"select * from read_parquet('{landed.path}')"
 
 
@@ -183,11 +212,12 @@ def _ensure_table(cur, table: str, columns: list[tuple[str, str]]) -> None:
         )
 
 
-def _copy(cur, table: str, columns: list[tuple[str, str]], select_sql: str) -> int:
-    """Stream a select into a table through COPY; returns the rows PostgreSQL copied."""
-    column_list = ", ".join(f'"{name}"' for name, _ in columns)
+def _copy(cur, table: str, columns: list[str], writer_args: list[str]) -> int:
+    """Stream what a writer child prints as CSV into a table through COPY; returns the rows
+    PostgreSQL copied."""
+    column_list = ", ".join(f'"{name}"' for name in columns)
     writer = subprocess.Popen(
-        [sys.executable, "-c", _CSV_WRITER, select_sql],
+        [sys.executable, "-c", *writer_args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -206,7 +236,68 @@ def _copy(cur, table: str, columns: list[tuple[str, str]], select_sql: str) -> i
     return cur.rowcount
 
 
-def _prepare(conn) -> None:
+def _copy_file(cur, landed: LandedFile, batch_id: int) -> int:
+    """Copy one landed file into its raw table; returns the records (lines for web) copied."""
+    if landed.source == WEB_SOURCE:
+        lines = f"select raw_line from {read_web_lines_sql(landed.path)}"
+        _copy(
+            cur,
+            WEB_CHUNKS,
+            ["_batch_id", "_chunk", "_lines", "chunk"],
+            [_WEB_CHUNK_WRITER, lines, str(batch_id), str(LINES_PER_CHUNK)],
+        )
+        cur.execute(
+            f"select coalesce(sum(_lines), 0) from {RAW_SCHEMA}.{WEB_CHUNKS} where _batch_id = %s",
+            [batch_id],
+        )
+        return cur.fetchone()[0]
+    select_sql = _select_sql(landed)
+    columns = _columns(select_sql)
+    _ensure_table(cur, landed.table, columns)
+    return _copy(cur, landed.table, [name for name, _ in columns], [_CSV_WRITER, select_sql])
+
+
+def _prepare_web(cur, progress: Callable[[str], None]) -> None:
+    """The chunk table and the raw.web_events view over it; a raw.web_events table from an
+    earlier loader (one line per row) is moved into chunks first."""
+    cur.execute(
+        f"""create table if not exists {RAW_SCHEMA}.{WEB_CHUNKS} (
+            _batch_id bigint not null,
+            _chunk integer not null,
+            _lines integer not null,
+            chunk text compression lz4 not null,
+            primary key (_batch_id, _chunk)
+        )"""
+    )
+    cur.execute(
+        "select c.relkind from pg_class as c join pg_namespace as n on c.relnamespace = n.oid "
+        "where n.nspname = %s and c.relname = %s",
+        [RAW_SCHEMA, WEB_VIEW],
+    )
+    kind = cur.fetchone()
+    if kind and kind[0] == "r":
+        cur.execute(
+            f"""insert into {RAW_SCHEMA}.{WEB_CHUNKS} (_batch_id, _chunk, _lines, chunk)
+            select _batch_id, line_number / {LINES_PER_CHUNK}, count(*),
+                string_agg(coalesce(raw_line, ''), E'\\n' order by line_number)
+            from (
+                select raw_line, _batch_id,
+                    row_number() over (partition by _batch_id) - 1 as line_number
+                from {RAW_SCHEMA}.{WEB_VIEW}
+            ) as lines
+            group by _batch_id, line_number / {LINES_PER_CHUNK}"""
+        )
+        cur.execute(f"drop table {RAW_SCHEMA}.{WEB_VIEW}")
+        progress(f"moved the lines of the table {RAW_SCHEMA}.{WEB_VIEW} into {WEB_CHUNKS}")
+    cur.execute(
+        f"""create or replace view {RAW_SCHEMA}.{WEB_VIEW} as
+        select nullif(lines.raw_line, '') as raw_line, chunks._batch_id
+        from {RAW_SCHEMA}.{WEB_CHUNKS} as chunks
+        cross join lateral string_to_table(chunks.chunk, E'\\n') as lines (raw_line)"""
+    )
+
+
+def _prepare(conn, progress: Callable[[str], None]) -> None:
     with conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", [LOCK_KEY])
         cur.execute(f"create schema if not exists {RAW_SCHEMA}")
@@ -222,6 +313,7 @@ def _prepare(conn) -> None:
                 primary key (batch_id, source_name, entity)
             )"""
         )
+        _prepare_web(cur, progress)
 
 
 def loaded_batches(conn) -> set[int]:
@@ -261,7 +353,7 @@ def load(
 
 
 def _load_batches(conn, landing_dir: Path, batches: list, done: list[int], progress) -> None:
-    _prepare(conn)
+    _prepare(conn, progress)
     for batch in batches:
         start = time.perf_counter()
         with conn, conn.cursor() as cur:
@@ -284,10 +376,7 @@ def _load_batches(conn, landing_dir: Path, batches: list, done: list[int], progr
                 )
             for landed in files:
                 file_start = time.perf_counter()
-                select_sql = _select_sql(landed, batch.batch_id)
-                columns = _columns(select_sql)
-                _ensure_table(cur, landed.table, columns)
-                rows = _copy(cur, landed.table, columns, select_sql)
+                rows = _copy_file(cur, landed, batch.batch_id)
                 if rows != landed.expected_rows:
                     raise LoadError(
                         f"batch {batch.batch_id}: {landed.path} gave {rows:,} rows, the "

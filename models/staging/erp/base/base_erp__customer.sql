@@ -32,7 +32,7 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ first_failure([
+        {{ validation_columns([
             ["c_custkey is null", "missing_key"],
             [failed_parse("c_custkey", "customer_key"), "bad_type"],
             ["nation_key is null", "bad_type"],
@@ -40,9 +40,8 @@ final as (
             ["updated_at_ts is null", "bad_type"],
             ["c_mktsegment not in ('AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY')",
                 "unknown_code"],
-        ]) }} as _invalid_reason,
-        {{ raw_payload(["c_custkey", "c_name", "c_address", "c_nationkey", "c_phone",
-            "c_acctbal", "c_mktsegment", "c_comment", "updated_at"]) }} as _raw_payload
+        ], payload=raw_payload(["c_custkey", "c_name", "c_address", "c_nationkey", "c_phone",
+            "c_acctbal", "c_mktsegment", "c_comment", "updated_at"])) }}
     from parsed
 )
 

@@ -48,7 +48,7 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ first_failure([
+        {{ validation_columns([
             ["l_orderkey is null or l_linenumber is null", "missing_key"],
             [failed_parse("l_orderkey", "order_key"), "bad_type"],
             [failed_parse("l_linenumber", "line_number"), "bad_type"],
@@ -61,11 +61,10 @@ final as (
             ["updated_at_ts is null", "bad_type"],
             ["l_returnflag not in ('R', 'A', 'N')", "unknown_code"],
             ["l_linestatus not in ('O', 'F')", "unknown_code"],
-        ]) }} as _invalid_reason,
-        {{ raw_payload(["l_orderkey", "l_partkey", "l_suppkey", "l_linenumber", "l_quantity",
+        ], payload=raw_payload(["l_orderkey", "l_partkey", "l_suppkey", "l_linenumber", "l_quantity",
             "l_extendedprice", "l_discount", "l_tax", "l_returnflag", "l_linestatus",
             "l_shipdate", "l_commitdate", "l_receiptdate", "l_shipinstruct", "l_shipmode",
-            "l_comment", "updated_at"]) }} as _raw_payload
+            "l_comment", "updated_at"])) }}
     from parsed
 )
 

@@ -26,14 +26,12 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ first_failure([
+        {{ validation_columns([
             ["n_nationkey is null", "missing_key"],
             [failed_parse("n_nationkey", "nation_key"), "bad_type"],
             ["region_key is null", "bad_type"],
             ["updated_at_ts is null", "bad_type"],
-        ]) }} as _invalid_reason,
-        {{ raw_payload(["n_nationkey", "n_name", "n_regionkey", "n_comment", "updated_at"]) }}
-            as _raw_payload
+        ], payload=raw_payload(["n_nationkey", "n_name", "n_regionkey", "n_comment", "updated_at"])) }}
     from parsed
 )
 

@@ -39,7 +39,7 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ first_failure([
+        {{ validation_columns([
             ["o_orderkey is null", "missing_key"],
             [failed_parse("o_orderkey", "order_key"), "bad_type"],
             ["customer_key is null", "bad_type"],
@@ -48,10 +48,9 @@ final as (
             ["ship_priority is null", "bad_type"],
             ["updated_at_ts is null", "bad_type"],
             ["o_orderstatus not in ('O', 'F', 'P')", "unknown_code"],
-        ]) }} as _invalid_reason,
-        {{ raw_payload(["o_orderkey", "o_custkey", "o_orderstatus", "o_totalprice",
+        ], payload=raw_payload(["o_orderkey", "o_custkey", "o_orderstatus", "o_totalprice",
             "o_orderdate", "o_orderpriority", "o_clerk", "o_shippriority", "o_comment",
-            "source_channel", "updated_at"]) }} as _raw_payload
+            "source_channel", "updated_at"])) }}
     from parsed
 )
 

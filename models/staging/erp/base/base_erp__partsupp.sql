@@ -30,16 +30,15 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ first_failure([
+        {{ validation_columns([
             ["ps_partkey is null or ps_suppkey is null", "missing_key"],
             [failed_parse("ps_partkey", "part_key"), "bad_type"],
             [failed_parse("ps_suppkey", "supplier_key"), "bad_type"],
             ["available_quantity is null", "bad_type"],
             ["supply_cost is null", "bad_type"],
             ["updated_at_ts is null", "bad_type"],
-        ]) }} as _invalid_reason,
-        {{ raw_payload(["ps_partkey", "ps_suppkey", "ps_availqty", "ps_supplycost",
-            "ps_comment", "updated_at"]) }} as _raw_payload
+        ], payload=raw_payload(["ps_partkey", "ps_suppkey", "ps_availqty", "ps_supplycost",
+            "ps_comment", "updated_at"])) }}
     from parsed
 )
 

@@ -24,12 +24,11 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ first_failure([
+        {{ validation_columns([
             ["r_regionkey is null", "missing_key"],
             [failed_parse("r_regionkey", "region_key"), "bad_type"],
             ["updated_at_ts is null", "bad_type"],
-        ]) }} as _invalid_reason,
-        {{ raw_payload(["r_regionkey", "r_name", "r_comment", "updated_at"]) }} as _raw_payload
+        ], payload=raw_payload(["r_regionkey", "r_name", "r_comment", "updated_at"])) }}
     from parsed
 )
 

@@ -88,7 +88,7 @@ final as (
         page_load_ms,
         -- metadata
         _batch_id,
-        {{ first_failure([
+        {{ validation_columns([
             ["doc is null", "not_json"],
             ["event_id is null or event_id = ''", "missing_event_id"],
             ["client_ts is null", "bad_timestamp"],
@@ -100,8 +100,7 @@ final as (
             ["event_type is null or event_type not in ('page_view', 'search', 'product_view', 'add_to_cart', 'login', 'checkout', 'purchase')", "unknown_event_type"],
             ["event_type = 'purchase' and order_key is null", "purchase_without_order"],
             ["lower(user_agent) like '%bot%' or lower(user_agent) like '%crawler%' or lower(user_agent) like '%spider%'", "bot_traffic"],
-        ]) }} as _invalid_reason,
-        coalesce(raw_line, '') as _raw_payload
+        ], payload="coalesce(raw_line, '')") }}
     from parsed
 )
 
