@@ -183,10 +183,6 @@ def batch_files(landing_dir: Path, batch_id: int, rows: Mapping[str, int]) -> li
     return files
 
 
-def _select_sql(landed: LandedFile) -> str:
-    return f"select * from read_parquet('{landed.path}')"
-
-
 def _columns(select_sql: str) -> list[tuple[str, str]]:
     """(name, PostgreSQL type) of each column a select gives."""
     with duckdb.connect() as con:
@@ -251,7 +247,7 @@ def _copy_file(cur, landed: LandedFile, batch_id: int) -> int:
             [batch_id],
         )
         return cur.fetchone()[0]
-    select_sql = _select_sql(landed)
+    select_sql = f"select * from read_parquet('{landed.path}')"
     columns = _columns(select_sql)
     _ensure_table(cur, landed.table, columns)
     return _copy(cur, landed.table, [name for name, _ in columns], [_CSV_WRITER, select_sql])
