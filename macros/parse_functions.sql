@@ -6,10 +6,10 @@
     exception block makes that about 0.6 microseconds more than a plain cast (measured on
     PostgreSQL 15 here, 1 M timestamps: 0.80 s against 0.17 s). Not `parallel safe`: an
     exception block needs a subtransaction, which parallel workers cannot start. Declared
-    `volatile` on purpose: the planner then evaluates each call once per row where the model
-    computes it, instead of inlining the parsing CTE into every expression that reads its
-    result (with `immutable`, the JSON of a line was parsed 30 times: 22 s instead of 2 s
-    for the 295 k lines of SF 0.01).
+    `stable` (a cast can read session settings such as DateStyle), not `volatile`: PostgreSQL
+    stores a CTE holding a volatile call in temporary files, every row of it, while it streams
+    one without. A model that parses in a CTE ends the CTE with evaluate_once(), so that each
+    line is parsed once and not once per column read from the result (macros/parsing.sql).
 -#}
 
 {#- Function name (without schema) -> the SQL type it parses text into. -#}
@@ -58,7 +58,7 @@
     create schema if not exists {{ parse_function_schema() }};
     {%- for name, type in parse_function_types().items() %}
     create or replace function {{ parse_function_schema() }}.{{ name }}(value text)
-    returns {{ type }} language plpgsql volatile as $body$
+    returns {{ type }} language plpgsql stable as $body$
     begin
         {%- set pattern = parse_function_patterns().get(name) %}
         {%- if pattern %}

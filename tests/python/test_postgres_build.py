@@ -255,6 +255,55 @@ def test_postgres_full_refresh_equals_the_incremental_sequence(
             assert incremental == full, f"{schema}.{table}"
 
 
+
+def test_postgres_parses_each_raw_row_once_and_streams_it(postgres_full_refresh: BuiltPostgres):
+    """The base models parse a raw row once (not once per column read from the result) and
+    stream it: no temporary file with PostgreSQL's default work_mem (4 MB), which a parse step
+    stored as a materialised CTE overflows at once (at SF 1 such CTEs wrote over 40 GB).
+    Counted with PostgreSQL's function statistics while the two largest base models are
+    rebuilt in the copy made for the full-refresh test."""
+    import dataclasses
+    import time
+
+    def temp_bytes() -> int:
+        return _pg_rows(
+            postgres_full_refresh,
+            "select temp_bytes from pg_stat_database where datname = current_database()",
+        )[1][0][0]
+
+    before = temp_bytes()
+    tracked = dataclasses.replace(
+        postgres_full_refresh,
+        env={
+            **postgres_full_refresh.env,
+            "PGOPTIONS": "-c track_functions=pl -c work_mem=4MB",
+        },
+    )
+    tracked.dbt("run", "--select", "base_web__events", "base_erp__lineitem", "--full-refresh")
+    # a session's statistics arrive when it ends, which may be just after dbt exits
+    for _ in range(50):
+        calls = dict(
+            _pg_rows(
+                postgres_full_refresh,
+                "select funcname, calls from pg_stat_user_functions "
+                "where schemaname = 'warehouse_util'",
+            )[1]
+        )
+        if "try_jsonb" in calls and "try_decimal_15_2" in calls:
+            break
+        time.sleep(0.2)
+    _, [(lines, lineitems)] = _pg_rows(
+        postgres_full_refresh,
+        "select (select count(*) from raw.web_events), (select count(*) from raw.erp_lineitem)",
+    )
+    # enough rows that a stored parse step would need more than work_mem
+    assert lines > 10_000 and lineitems > 10_000
+    assert calls["try_jsonb"] == lines
+    # four decimal columns per order line; none in the web events
+    assert calls["try_decimal_15_2"] == 4 * lineitems
+    assert temp_bytes() == before
+
+
 def _elementary_run(built_postgres: BuiltPostgres) -> tuple[dict, list[dict]]:
     """Runs every Elementary-tagged test; returns the manifest's nodes and the tests' results
     (dbt exits 1 when a test fails, which is fine here)."""

@@ -21,6 +21,7 @@ parsed as (
         {{ safe_parse('l_receiptdate', 'date') }} as receipt_date,
         {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
     from source
+    {{ evaluate_once() }}
 ),
 
 final as (

@@ -18,6 +18,7 @@ parsed as (
         {{ column_if_present(source('erp', 'orders'), 'o_source_channel', 'varchar') }}
             as source_channel
     from source
+    {{ evaluate_once() }}
 ),
 
 final as (

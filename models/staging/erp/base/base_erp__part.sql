@@ -13,6 +13,7 @@ parsed as (
         {{ safe_parse('p_retailprice', 'decimal(15, 2)') }} as retail_price,
         {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
     from source
+    {{ evaluate_once() }}
 ),
 
 final as (

@@ -14,6 +14,7 @@ parsed as (
         {{ safe_parse('ps_supplycost', 'decimal(15, 2)') }} as supply_cost,
         {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
     from source
+    {{ evaluate_once() }}
 ),
 
 final as (

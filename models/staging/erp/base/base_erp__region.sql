@@ -11,6 +11,7 @@ parsed as (
         {{ safe_parse('r_regionkey', 'integer') }} as region_key,
         {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
     from source
+    {{ evaluate_once() }}
 ),
 
 final as (

@@ -13,6 +13,7 @@ parsed as (
         {{ safe_parse('s_acctbal', 'decimal(15, 2)') }} as account_balance,
         {{ safe_parse('updated_at', 'timestamp') }} as updated_at_ts
     from source
+    {{ evaluate_once() }}
 ),
 
 final as (

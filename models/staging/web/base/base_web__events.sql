@@ -19,6 +19,7 @@ documents as (
         {{ landed_batch_id() }} as _batch_id,
         {{ json_document('raw_line', fields) }} as doc
     from source
+    {{ evaluate_once() }}
 ),
 
 fields as (
@@ -60,6 +61,7 @@ parsed as (
         {{ safe_parse('part_key_text', 'bigint') }} as part_key,
         {{ safe_parse('page_load_ms_text', 'integer') }} as page_load_ms
     from fields
+    {{ evaluate_once() }}
 ),
 
 final as (
