@@ -255,7 +255,6 @@ def test_postgres_full_refresh_equals_the_incremental_sequence(
             assert incremental == full, f"{schema}.{table}"
 
 
-
 def test_postgres_parses_each_raw_row_once_and_streams_it(postgres_full_refresh: BuiltPostgres):
     """The base models parse a raw row once (not once per column read from the result) and
     stream it: no temporary file with PostgreSQL's default work_mem (4 MB), which a parse step

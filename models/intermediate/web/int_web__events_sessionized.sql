@@ -43,19 +43,24 @@ events as (
 ),
 
 identity as (
-    -- the customer a visitor logged in as most recently
+    -- the customer a visitor logged in as most recently. Read from the staging table, not
+    -- from `events`: PostgreSQL stores a CTE that is read twice whole, every column of every
+    -- event of these visitors (at SF 1 this model's temporary files passed 23 GB before the
+    -- disk filled); this reads four columns
     select
         anonymous_id,
         customer_key as stitched_customer_key
     from (
         select
-            anonymous_id,
-            customer_key,
+            logins.anonymous_id,
+            logins.customer_key,
             row_number() over (
-                partition by anonymous_id order by client_ts desc, event_id desc
+                partition by logins.anonymous_id
+                order by logins.client_ts desc, logins.event_id desc
             ) as recency
-        from events
-        where customer_key is not null
+        from {{ ref('stg_web__events') }} as logins
+        inner join visitors on logins.anonymous_id = visitors.anonymous_id
+        where logins.customer_key is not null
     ) as logged_in
     where recency = 1
 ),
