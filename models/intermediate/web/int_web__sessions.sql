@@ -25,31 +25,20 @@ referrer_channels as (
     select * from {{ ref('referrer_channels') }}
 ),
 
-firsts as (
-    -- the landing event of each session carries its acquisition channel
+ordered as (
+    -- one pass over the events: ordered within each session, then aggregated; the first
+    -- event's attributes are picked out by position. (Reading the events twice, once for the
+    -- totals and once for the first event, made PostgreSQL store all of them in temporary
+    -- files: a CTE read twice is materialised.)
     select
-        session_id,
-        utm_source,
-        utm_medium,
-        utm_campaign,
-        referrer,
-        {{ url_host('referrer') }} as referrer_domain,
-        page_url as landing_page,
-        device,
-        browser,
-        operating_system
-    from (
-        select
-            events.*,
-            row_number() over (
-                partition by events.session_id order by events.client_ts, events.event_id
-            ) as event_position
-        from events
-    ) as ordered
-    where event_position = 1
+        events.*,
+        row_number() over (
+            partition by events.session_id order by events.client_ts, events.event_id
+        ) as event_position
+    from events
 ),
 
-totals as (
+sessions as (
     select
         session_id,
         min(anonymous_id) as anonymous_id,
@@ -66,35 +55,58 @@ totals as (
         sum(case when event_type = 'purchase' then 1 else 0 end) as purchases,
         max(case when event_type = 'purchase' then order_key end) as order_key,
         max(_batch_id) as _batch_id,
-        max(_sessionized_batch) as _sessionized_batch
-    from events
+        max(_sessionized_batch) as _sessionized_batch,
+        -- the first event's (exactly one row per session has position 1)
+        max(case when event_position = 1 then utm_source end) as utm_source,
+        max(case when event_position = 1 then utm_medium end) as utm_medium,
+        max(case when event_position = 1 then utm_campaign end) as utm_campaign,
+        max(case when event_position = 1 then {{ url_host('referrer') }} end) as referrer_domain,
+        max(case when event_position = 1 then page_url end) as landing_page,
+        max(case when event_position = 1 then device end) as device,
+        max(case when event_position = 1 then browser end) as browser,
+        max(case when event_position = 1 then operating_system end) as operating_system
+    from ordered
     group by session_id
 ),
 
 final as (
     select
-        totals.*,
-        firsts.landing_page,
-        firsts.device,
-        firsts.browser,
-        firsts.operating_system,
-        coalesce(firsts.utm_source, firsts.referrer_domain, '(direct)') as channel_source,
+        sessions.session_id,
+        sessions.anonymous_id,
+        sessions.session_number,
+        sessions.customer_key,
+        sessions.started_at,
+        sessions.ended_at,
+        sessions.event_count,
+        sessions.page_views,
+        sessions.searches,
+        sessions.product_views,
+        sessions.add_to_carts,
+        sessions.checkouts,
+        sessions.purchases,
+        sessions.order_key,
+        sessions._batch_id,
+        sessions._sessionized_batch,
+        sessions.landing_page,
+        sessions.device,
+        sessions.browser,
+        sessions.operating_system,
+        coalesce(sessions.utm_source, sessions.referrer_domain, '(direct)') as channel_source,
         coalesce(
-            firsts.utm_medium,
-            case when firsts.referrer_domain is not null then 'referral' else '(none)' end
+            sessions.utm_medium,
+            case when sessions.referrer_domain is not null then 'referral' else '(none)' end
         ) as channel_medium,
-        coalesce(firsts.utm_campaign, '(none)') as channel_campaign,
+        coalesce(sessions.utm_campaign, '(none)') as channel_campaign,
         case
-            when firsts.utm_medium is not null
+            when sessions.utm_medium is not null
                 then coalesce(channel_groups.channel_group, 'Other Campaign')
-            when firsts.referrer_domain is not null
+            when sessions.referrer_domain is not null
                 then coalesce(referrer_channels.channel_group, 'Referral')
             else 'Direct'
         end as channel_group
-    from totals
-    inner join firsts on totals.session_id = firsts.session_id
-    left join channel_groups on lower(firsts.utm_medium) = channel_groups.utm_medium
-    left join referrer_channels on firsts.referrer_domain = referrer_channels.referrer_domain
+    from sessions
+    left join channel_groups on lower(sessions.utm_medium) = channel_groups.utm_medium
+    left join referrer_channels on sessions.referrer_domain = referrer_channels.referrer_domain
 )
 
 select * from final
