@@ -28,8 +28,9 @@
 {#-
     Closes a CTE whose columns are parse results (a JSON document, try_* casts) so that each is
     computed once per row. PostgreSQL inlines a CTE that is read once into its reader and puts
-    the expression itself wherever the column is used: with the parse functions stable, a
-    line's JSON was parsed once per field read from it. `offset 0` keeps the CTE a subquery of
+    the expression itself wherever the column is used: with the parse functions stable (or
+    immutable, measured: 30 parses per line, 22 s instead of 2 s for SF 0.01's 295 k lines),
+    a line's JSON would be parsed once per field read from it. `offset 0` keeps the CTE a subquery of
     its own, computed once per row and streamed to its reader. (With volatile functions instead,
     PostgreSQL stores the whole CTE, every line with its document, in temporary files: over
     40 GB at SF 1.) On DuckDB it renders nothing.
