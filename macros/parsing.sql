@@ -30,10 +30,10 @@
     computed once per row. PostgreSQL inlines a CTE that is read once into its reader and puts
     the expression itself wherever the column is used: with the parse functions stable (or
     immutable, measured: 30 parses per line, 22 s instead of 2 s for SF 0.01's 295 k lines),
-    a line's JSON would be parsed once per field read from it. `offset 0` keeps the CTE a subquery of
-    its own, computed once per row and streamed to its reader. (With volatile functions instead,
-    PostgreSQL stores the whole CTE, every line with its document, in temporary files: over
-    40 GB at SF 1.) On DuckDB it renders nothing.
+    a line's JSON would be parsed once per field read from it. `offset 0` keeps the CTE a
+    subquery of its own, computed once per row and streamed to its reader. (With volatile
+    functions instead, PostgreSQL stores the whole CTE, every line with its document, in
+    temporary files: over 40 GB at SF 1.) On DuckDB it renders nothing.
 -#}
 {% macro evaluate_once() -%}
     {{ return(adapter.dispatch('evaluate_once', 'warehouse')()) }}
@@ -72,7 +72,7 @@
     only. The quarantines are its only readers, and on PostgreSQL, where base models are
     stored, a payload on every valid row doubled the size of each base table. The checks are
     written out twice (once per column): they compare columns already parsed, so repeating them
-    costs far less than a CTE would (on PostgreSQL a CTE with the parse calls is materialised).
+    is cheap, and it keeps each base model's final select reading its parsing CTE directly.
 -#}
 {% macro validation_columns(checks, payload) -%}
     {{ first_failure(checks) }} as _invalid_reason,
