@@ -104,6 +104,10 @@
     PostgreSQL: an index on the unique key of an incremental model (a post-hook of every
     incremental model). The delete+insert merge and the "already staged?" lookups find rows
     by that key; without an index a misestimated plan scans the whole table once per new row.
+    Created when the table has no index on exactly those columns, unnamed (PostgreSQL picks a
+    free name): on a full refresh the old copy still holds its index until dbt drops it after
+    the swap, so `create index if not exists <fixed name>` found that one and skipped the
+    new table.
 -#}
 {% macro index_unique_key() -%}
     {%- set key = config.get('unique_key') -%}
@@ -115,9 +119,79 @@
         {%- set is_primary_key = columns | length == 1
             and 'primary_key' in declared | map(attribute='type') | list -%}
         {%- if not is_primary_key %}
-        create index if not exists "{{ this.identifier }}__key_idx"
-            on {{ this }} ({{ columns | join(', ') }});
+        do $body$
+        begin
+            if not exists (
+                select from pg_index as indexes
+                where indexes.indrelid = '{{ this }}'::regclass
+                    and (
+                        select array_agg(attributes.attname::text order by keys.position)
+                        from unnest(indexes.indkey::int2[]) with ordinality
+                            as keys (attnum, position)
+                        inner join pg_attribute as attributes
+                            on attributes.attrelid = indexes.indrelid
+                            and attributes.attnum = keys.attnum
+                    ) = array['{{ columns | join("', '") }}']
+            ) then
+                create index on {{ this }} ({{ columns | join(', ') }});
+            end if;
+        end
+        $body$;
         {%- endif %}
         analyze {{ this }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    PostgreSQL: drops a relation (dbt calls this for the old copy of a rebuilt table) without
+    taking part in a deadlock. Dropping a table with foreign keys, or one that other tables'
+    foreign keys reference, takes an exclusive lock on each of those tables, one after the
+    other. A fact built at the same time holds read locks on the dimensions its query read
+    and, in its post-hook, asks for a lock on each dimension it adds a foreign key to: if the
+    drop already holds one of those and waits for another, PostgreSQL aborts one of the two
+    (seen with `dbt build --full-refresh` of an existing warehouse: fct_sessions' old copy
+    holding dim_dates and waiting for dim_customers, which fct_events was reading). So the
+    drop first takes all those locks at once or none: it tries them without waiting, lets
+    every one go when one is taken (a subtransaction rolled back), waits a little and tries
+    again. It never waits while holding one, so it cannot close a cycle.
+-#}
+{% macro postgres__drop_relation(relation) -%}
+    {% call statement('drop_relation', auto_begin=False) -%}
+        {%- if relation.type == 'table' %}
+        do $body$
+        declare
+            related text;
+        begin
+            if to_regclass('{{ relation }}') is null then
+                return;
+            end if;
+            select string_agg(name, ', ' order by name) into related
+            from (
+                select distinct related_table::regclass::text as name
+                from (
+                    select confrelid as related_table from pg_constraint
+                    where contype = 'f' and conrelid = '{{ relation }}'::regclass
+                    union
+                    select conrelid from pg_constraint
+                    where contype = 'f' and confrelid = '{{ relation }}'::regclass
+                ) as keyed
+                where related_table <> '{{ relation }}'::regclass
+            ) as names;
+            if related is null then
+                return;
+            end if;
+            loop
+                begin
+                    execute 'lock table ' || related || ' in access exclusive mode nowait';
+                    exit;
+                exception when lock_not_available then
+                    perform pg_sleep(0.2);
+                end;
+            end loop;
+        end
+        $body$;
+        {%- endif %}
+        {{ get_drop_sql(relation) }}
+    {%- endcall %}
 {%- endmacro %}

@@ -47,6 +47,45 @@
 {%- endmacro %}
 
 
+{#-
+    A relation with computed columns added, each computed once per row, for a model that stays
+    a view on PostgreSQL. columns: list of [expression, name]; the expressions read the
+    relation's columns by their bare names. Use as `select * from {{ with_computed(...) }}`.
+
+    PostgreSQL: a lateral subquery closed by `offset 0`, computed once per row of the relation
+    (like evaluate_once()) while the relation itself is still flattened into the reader's
+    query, so a reader's filter on one of the relation's own columns (the batch) reaches the
+    raw table. A whole CTE closed by `offset 0` would block it: in a view, every reader would
+    parse the whole history. DuckDB: a subquery adding the columns (a lateral join there
+    becomes a join on the row's values, 4x slower).
+-#}
+{% macro with_computed(relation, columns) -%}
+    {{ return(adapter.dispatch('with_computed', 'warehouse')(relation, columns)) }}
+{%- endmacro %}
+
+{% macro default__with_computed(relation, columns) -%}
+    (
+        select
+            {{ relation }}.*,
+            {%- for expression, name in columns %}
+            {{ expression }} as {{ name }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from {{ relation }}
+    ) as {{ relation }}_computed
+{%- endmacro %}
+
+{% macro postgres__with_computed(relation, columns) -%}
+    {{ relation }}
+    cross join lateral (
+        select
+            {%- for expression, name in columns %}
+            {{ expression }} as {{ name }}{{ "," if not loop.last }}
+            {%- endfor %}
+        {{ evaluate_once() }}
+    ) as {{ relation }}_computed
+{%- endmacro %}
+
+
 {#- True when a raw text value is present but did not parse into its type. -#}
 {% macro failed_parse(raw, parsed) -%}
     ({{ raw }} is not null and {{ parsed }} is null)

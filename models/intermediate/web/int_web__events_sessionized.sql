@@ -1,7 +1,8 @@
--- Events assigned to sessions, with the visitor stitched to a customer.
--- Grain: one event. A session ends after 30 minutes without an event (an event exactly 30
--- minutes after the previous one starts a new session); an event carrying a new UTM campaign,
--- or following a purchase, starts a new session (so a session places at most one order).
+-- Events assigned to sessions, with the visitor stitched to a customer: the keys, type and
+-- time of each event (its other attributes stay in stg_web__events). Grain: one event.
+-- A session ends after 30 minutes without an event (an event exactly 30 minutes after the
+-- previous one starts a new session); an event carrying a new UTM campaign, or following a
+-- purchase, starts a new session (so a session places at most one order).
 -- A visitor (anonymous_id) who logs in on any event is that customer on all of their events,
 -- before the login too.
 -- Incremental: every run re-sessionizes ALL events of the visitors who have new events (a late
@@ -35,8 +36,19 @@ visitors as (
 ),
 
 events as (
+    -- the columns sessionizing needs, no more: the window functions below sort these rows
+    -- (all events on a full build), and the model stores them; the events' other attributes
+    -- stay in staging, where fct_events and int_web__sessions read them by event_id
     select
-        events.*,
+        events.event_id,
+        events.anonymous_id,
+        events.customer_key,
+        events.order_key,
+        events.part_key,
+        events.event_type,
+        events.client_ts,
+        events.utm_campaign,
+        events._batch_id,
         visitors._sessionized_batch
     from {{ ref('stg_web__events') }} as events
     inner join visitors on events.anonymous_id = visitors.anonymous_id
@@ -123,19 +135,6 @@ final as (
         -- attributes
         numbered.event_type,
         numbered.client_ts,
-        numbered.collector_ts,
-        numbered.page_url,
-        numbered.referrer,
-        numbered.utm_source,
-        numbered.utm_medium,
-        numbered.utm_campaign,
-        numbered.device,
-        {{ user_agent_browser('numbered.user_agent') }} as browser,
-        {{ user_agent_os('numbered.user_agent') }} as operating_system,
-        numbered.ip_hash,
-        numbered.consent,
-        numbered.search_query,
-        numbered.page_load_ms,
         -- metadata
         numbered._batch_id,
         numbered._sessionized_batch

@@ -17,6 +17,10 @@ with events as (
     where _sessionized_batch > {{ batch_watermark('_sessionized_batch') }}
 ),
 
+staged_events as (
+    select * from {{ ref('stg_web__events') }}
+),
+
 channel_groups as (
     select * from {{ ref('channel_groups') }}
 ),
@@ -27,9 +31,9 @@ referrer_channels as (
 
 ordered as (
     -- one pass over the events: ordered within each session, then aggregated; the first
-    -- event's attributes are picked out by position. (Reading the events twice, once for the
-    -- totals and once for the first event, made PostgreSQL store all of them in temporary
-    -- files: a CTE read twice is materialised.)
+    -- event is picked out by position and its attributes read from staging by its id.
+    -- (Reading the events twice, once for the totals and once for the first event, made
+    -- PostgreSQL store all of them in temporary files: a CTE read twice is materialised.)
     select
         events.*,
         row_number() over (
@@ -56,57 +60,69 @@ sessions as (
         max(case when event_type = 'purchase' then order_key end) as order_key,
         max(_batch_id) as _batch_id,
         max(_sessionized_batch) as _sessionized_batch,
-        -- the first event's (exactly one row per session has position 1)
-        max(case when event_position = 1 then utm_source end) as utm_source,
-        max(case when event_position = 1 then utm_medium end) as utm_medium,
-        max(case when event_position = 1 then utm_campaign end) as utm_campaign,
-        max(case when event_position = 1 then {{ url_host('referrer') }} end) as referrer_domain,
-        max(case when event_position = 1 then page_url end) as landing_page,
-        max(case when event_position = 1 then device end) as device,
-        max(case when event_position = 1 then browser end) as browser,
-        max(case when event_position = 1 then operating_system end) as operating_system
+        -- exactly one event per session has position 1
+        max(case when event_position = 1 then event_id end) as first_event_id
     from ordered
     group by session_id
 ),
 
+first_events as (
+    -- the session's first event: its acquisition and device attributes, from staging
+    select
+        sessions.*,
+        staged_events.utm_source,
+        staged_events.utm_medium,
+        staged_events.utm_campaign,
+        {{ url_host('staged_events.referrer') }} as referrer_domain,
+        staged_events.page_url as landing_page,
+        staged_events.device,
+        {{ user_agent_browser('staged_events.user_agent') }} as browser,
+        {{ user_agent_os('staged_events.user_agent') }} as operating_system
+    from sessions
+    left join staged_events on sessions.first_event_id = staged_events.event_id
+),
+
 final as (
     select
-        sessions.session_id,
-        sessions.anonymous_id,
-        sessions.session_number,
-        sessions.customer_key,
-        sessions.started_at,
-        sessions.ended_at,
-        sessions.event_count,
-        sessions.page_views,
-        sessions.searches,
-        sessions.product_views,
-        sessions.add_to_carts,
-        sessions.checkouts,
-        sessions.purchases,
-        sessions.order_key,
-        sessions._batch_id,
-        sessions._sessionized_batch,
-        sessions.landing_page,
-        sessions.device,
-        sessions.browser,
-        sessions.operating_system,
-        coalesce(sessions.utm_source, sessions.referrer_domain, '(direct)') as channel_source,
+        first_events.session_id,
+        first_events.anonymous_id,
+        first_events.session_number,
+        first_events.customer_key,
+        first_events.started_at,
+        first_events.ended_at,
+        first_events.event_count,
+        first_events.page_views,
+        first_events.searches,
+        first_events.product_views,
+        first_events.add_to_carts,
+        first_events.checkouts,
+        first_events.purchases,
+        first_events.order_key,
+        first_events._batch_id,
+        first_events._sessionized_batch,
+        first_events.landing_page,
+        first_events.device,
+        first_events.browser,
+        first_events.operating_system,
         coalesce(
-            sessions.utm_medium,
-            case when sessions.referrer_domain is not null then 'referral' else '(none)' end
+            first_events.utm_source, first_events.referrer_domain, '(direct)'
+        ) as channel_source,
+        coalesce(
+            first_events.utm_medium,
+            case when first_events.referrer_domain is not null then 'referral' else '(none)' end
         ) as channel_medium,
-        coalesce(sessions.utm_campaign, '(none)') as channel_campaign,
+        coalesce(first_events.utm_campaign, '(none)') as channel_campaign,
         case
-            when sessions.utm_medium is not null
+            when first_events.utm_medium is not null
                 then coalesce(channel_groups.channel_group, 'Other Campaign')
-            when sessions.referrer_domain is not null
+            when first_events.referrer_domain is not null
                 then coalesce(referrer_channels.channel_group, 'Referral')
             else 'Direct'
         end as channel_group
-    from sessions
-    left join channel_groups on lower(sessions.utm_medium) = channel_groups.utm_medium
-    left join referrer_channels on sessions.referrer_domain = referrer_channels.referrer_domain
+    from first_events
+    left join channel_groups on lower(first_events.utm_medium) = channel_groups.utm_medium
+    left join referrer_channels
+        on first_events.referrer_domain = referrer_channels.referrer_domain
 )
 
 select * from final

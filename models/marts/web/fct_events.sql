@@ -19,7 +19,6 @@
     )
 }}
 
--- depends_on: {{ ref('stg_web__events') }}
 -- depends_on: {{ ref('snap_erp__customers') }}
 -- depends_on: {{ ref('snap_erp__parts') }}
 -- depends_on: {{ ref('stg_erp__orders') }}
@@ -30,6 +29,11 @@
 with events as (
     select * from {{ ref('int_web__events_sessionized') }}
     where anonymous_id in {{ web_visitors_to_rebuild(watermark) }}
+),
+
+staged_events as (
+    -- the attributes int_web__events_sessionized leaves in staging
+    select * from {{ ref('stg_web__events') }}
 ),
 
 customers as (
@@ -59,17 +63,18 @@ final as (
         -- attributes
         events.event_type,
         events.client_ts as event_at,
-        events.collector_ts as collected_at,
-        events.page_url,
-        events.referrer,
-        events.search_query,
-        events.consent,
-        events.ip_hash,
-        events.page_load_ms,
+        staged_events.collector_ts as collected_at,
+        staged_events.page_url,
+        staged_events.referrer,
+        staged_events.search_query,
+        staged_events.consent,
+        staged_events.ip_hash,
+        staged_events.page_load_ms,
         events.customer_key is not null as is_logged_in,
         -- metadata
         events._batch_id
     from events
+    inner join staged_events on events.event_id = staged_events.event_id
     left join customers
         on events.stitched_customer_key = customers.customer_key
         and {{ valid_at('customers', 'events.client_ts') }}

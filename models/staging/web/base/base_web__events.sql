@@ -8,18 +8,15 @@
 ] %}
 
 with source as (
-    select * from {{ source('web', 'events') }}
-    -- on PostgreSQL this model is an incremental table: only batches it has not parsed
-    where {{ landed_batch_id() }} > {{ batch_watermark() }}
+    -- a view on every engine: its readers' filters on the batch reach the raw lines
+    select
+        raw_line,
+        {{ landed_batch_id() }} as _batch_id
+    from {{ source('web', 'events') }}
 ),
 
 documents as (
-    select
-        raw_line,
-        {{ landed_batch_id() }} as _batch_id,
-        {{ json_document('raw_line', fields) }} as doc
-    from source
-    {{ evaluate_once() }}
+    select * from {{ with_computed('source', [[json_document('raw_line', fields), 'doc']]) }}
 ),
 
 fields as (
@@ -51,17 +48,15 @@ fields as (
 ),
 
 parsed as (
-    select
-        fields.*,
-        {{ safe_parse('customer_key_text', 'bigint') }} as customer_key,
-        {{ safe_parse("replace(client_ts_text, 'Z', '')", 'timestamp') }} as client_ts,
-        {{ safe_parse("replace(collector_ts_text, 'Z', '')", 'timestamp') }} as collector_ts,
-        {{ safe_parse('consent_text', 'boolean') }} as consent,
-        {{ safe_parse('order_key_text', 'bigint') }} as order_key,
-        {{ safe_parse('part_key_text', 'bigint') }} as part_key,
-        {{ safe_parse('page_load_ms_text', 'integer') }} as page_load_ms
-    from fields
-    {{ evaluate_once() }}
+    select * from {{ with_computed('fields', [
+        [safe_parse('customer_key_text', 'bigint'), 'customer_key'],
+        [safe_parse("replace(client_ts_text, 'Z', '')", 'timestamp'), 'client_ts'],
+        [safe_parse("replace(collector_ts_text, 'Z', '')", 'timestamp'), 'collector_ts'],
+        [safe_parse('consent_text', 'boolean'), 'consent'],
+        [safe_parse('order_key_text', 'bigint'), 'order_key'],
+        [safe_parse('part_key_text', 'bigint'), 'part_key'],
+        [safe_parse('page_load_ms_text', 'integer'), 'page_load_ms'],
+    ]) }}
 ),
 
 final as (
