@@ -56,6 +56,13 @@ def build_demo(
     the raw schema (`warehouse load`), and dbt builds with `--target postgres`.
     """
     started = time.perf_counter()
+    # dbt reads the landing zone and the DuckDB file given here, not the defaults
+    dbt_env = {"WAREHOUSE_LANDING_DIR": str(landing_dir.resolve())}
+    if target == "duckdb":
+        dbt_env["WAREHOUSE_DUCKDB_PATH"] = str(duckdb_path.resolve())
+        # DuckDB creates the file, not its folder (data/ is made by generate only when the
+        # history goes there too)
+        duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         meta = load_meta(sim_dir)
         if meta.scale != scale or meta.seed != seed:
@@ -81,10 +88,10 @@ def build_demo(
             load(landing_dir, progress=progress)
         progress(f"dbt build --target {target}")
         t0 = time.perf_counter()
-        run_dbt(["build", "--target", target])
+        run_dbt(["build", "--target", target], env=dbt_env)
         progress(f"dbt build finished in {time.perf_counter() - t0:.1f}s")
     if docs:
-        run_dbt(["docs", "generate", "--target", target])
+        run_dbt(["docs", "generate", "--target", target], env=dbt_env)
     if target == "postgres":
         settings = connection_settings()
         progress(

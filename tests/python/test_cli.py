@@ -81,3 +81,25 @@ def test_query_prints_a_result_table(tmp_path, capsys):
 def test_query_without_a_warehouse_says_to_build_it(tmp_path, capsys):
     assert main(["query", "select 1", "--database", str(tmp_path / "none.duckdb")]) == 1
     assert "run `make build` first" in capsys.readouterr().err
+
+
+def test_demo_builds_from_the_landing_zone_and_file_it_is_given(tmp_path, monkeypatch):
+    """`warehouse demo --landing-dir X` must build from X into the DuckDB file it was given
+    (dbt read data/landing, whatever the flag said, and DuckDB could not create a file in a
+    folder that did not exist yet)."""
+    from warehouse import demo
+
+    calls = []
+    monkeypatch.setattr(demo, "generate", lambda *args, **kwargs: None)
+    monkeypatch.setattr(demo, "land", lambda *args, **kwargs: None)
+    monkeypatch.setattr(demo, "watermark", lambda landing_dir: None)
+    monkeypatch.setattr(demo, "run_dbt", lambda args, env=None: calls.append((args, env)))
+    landing, database = tmp_path / "elsewhere" / "landing", tmp_path / "new" / "wh.duckdb"
+    demo.build_demo(
+        tmp_path / "sim", landing, database, scale=0.01, seed=1, progress=lambda _: None
+    )
+    assert calls and all(
+        env == {"WAREHOUSE_LANDING_DIR": str(landing), "WAREHOUSE_DUCKDB_PATH": str(database)}
+        for _, env in calls
+    ), calls
+    assert database.parent.is_dir()
