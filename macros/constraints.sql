@@ -94,25 +94,26 @@
 {%- endmacro %}
 
 
-{#- Fresh planner statistics after a large write (PostgreSQL; nothing elsewhere). -#}
-{% macro analyze_this() -%}
-    {{ return('analyze ' ~ this if target.type == 'postgres' else 'select 1') }}
-{%- endmacro %}
-
-
 {#-
-    PostgreSQL: an index on the unique key of an incremental model (a post-hook of every
-    incremental model). The delete+insert merge and the "already staged?" lookups find rows
-    by that key; without an index a misestimated plan scans the whole table once per new row.
-    Created when the table has no index on exactly those columns, unnamed (PostgreSQL picks a
-    free name): on a full refresh the old copy still holds its index until dbt drops it after
-    the swap, so `create index if not exists <fixed name>` found that one and skipped the
-    new table.
+    PostgreSQL: fresh planner statistics for every table a model or snapshot writes (a
+    post-hook of every model and snapshot; nothing for views, nothing on DuckDB), and an index
+    on the unique key of an incremental model. Without statistics (autovacuum may be off, or
+    not yet round) the planner guesses a third of a table for each filter: it took 50 changed
+    customers of a snapshot for 41,745 and planned accordingly. The delete+insert merge and
+    the "already staged?" lookups find rows by the unique key; without an index a misestimated
+    plan scans the whole table once per new row.
+    The index is created when the table has no index on exactly those columns, unnamed
+    (PostgreSQL picks a free name): on a full refresh the old copy still holds its index until
+    dbt drops it after the swap, so `create index if not exists <fixed name>` found that one
+    and skipped the new table.
 -#}
-{% macro index_unique_key() -%}
-    {%- set key = config.get('unique_key') -%}
-    {%- if target.type != 'postgres' or config.get('materialized') != 'incremental' or not key -%}
+{% macro index_key_and_analyze() -%}
+    {%- set materialized = config.get('materialized') -%}
+    {%- set key = config.get('unique_key') if materialized == 'incremental' else none -%}
+    {%- if target.type != 'postgres' or materialized not in ['incremental', 'table', 'snapshot'] -%}
         select 1
+    {%- elif not key -%}
+        analyze {{ this }}
     {%- else -%}
         {%- set columns = [key] if key is string else key -%}
         {%- set declared = model['columns'].get(columns[0], {}).get('constraints', []) -%}

@@ -5,8 +5,7 @@
         indexes=on_postgres([
             {'columns': ['part_sk']},
             {'columns': ['supplier_sk']},
-        ]),
-        post_hook=['{{ analyze_this() }}']
+        ])
     )
 }}
 

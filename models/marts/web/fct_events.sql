@@ -29,11 +29,8 @@
 with events as (
     select * from {{ ref('int_web__events_sessionized') }}
     where anonymous_id in {{ web_visitors_to_rebuild(watermark) }}
-),
-
-staged_events as (
-    -- the attributes int_web__events_sessionized leaves in staging
-    select * from {{ ref('stg_web__events') }}
+    -- the visitors to rebuild first, then their attributes (join_on_key)
+    {{ evaluate_once() }}
 ),
 
 customers as (
@@ -74,7 +71,8 @@ final as (
         -- metadata
         events._batch_id
     from events
-    inner join staged_events on events.event_id = staged_events.event_id
+    -- the attributes int_web__events_sessionized leaves in staging
+    {{ join_on_key(ref('stg_web__events'), 'staged_events', 'event_id', 'events.event_id') }}
     left join customers
         on events.stitched_customer_key = customers.customer_key
         and {{ valid_at('customers', 'events.client_ts') }}
