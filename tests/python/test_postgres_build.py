@@ -255,6 +255,46 @@ def test_postgres_full_refresh_equals_the_incremental_sequence(
             assert incremental == full, f"{schema}.{table}"
 
 
+def test_postgres_tables_have_planner_statistics(built_postgres: BuiltPostgres):
+    """Every table the build writes (models, snapshots) has been analyzed: without statistics
+    PostgreSQL guesses a third of a table for every filter (it took a snapshot's 50 new rows
+    for 41,745 at SF 1) and plans the incremental runs from that guess."""
+    _, missing = _pg_rows(
+        built_postgres,
+        "select schemaname || '.' || relname from pg_stat_user_tables "
+        "where schemaname in ('staging', 'intermediate', 'marts', 'snapshots') "
+        "and last_analyze is null and last_autoanalyze is null",
+    )
+    assert missing == []
+
+
+def test_postgres_incremental_fct_events_looks_up_staged_events_by_index(
+    built_postgres: BuiltPostgres,
+):
+    """An incremental run of fct_events reads the staged attributes of the events it rebuilds
+    by index lookups, not by joining all staged events (which at SF 1 wrote over 10 GB of
+    temporary files for one day). Checked on the plan of the SQL the last incremental build
+    compiled."""
+    compiled = built_postgres.target_dir / "compiled/warehouse/models/marts/web/fct_events.sql"
+    _, [(plan,)] = _pg_rows(built_postgres, "explain (format json) " + compiled.read_text())
+    nodes = []
+
+    def walk(node: dict) -> None:
+        nodes.append(node)
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    lookups = [
+        node
+        for node in nodes
+        if node.get("Relation Name") == "stg_web__events"
+        and node["Node Type"] == "Index Scan"
+        and "event_id" in node.get("Index Cond", "")
+    ]
+    assert lookups, [(node["Node Type"], node.get("Relation Name")) for node in nodes]
+
+
 def test_postgres_full_refresh_keeps_the_unique_key_indexes(postgres_full_refresh: BuiltPostgres):
     """Every incremental model whose unique key is not its primary key has an index on that
     key after a full refresh too (the old copy of the table, still holding its index while

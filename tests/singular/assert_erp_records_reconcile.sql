@@ -16,11 +16,14 @@ with counts as (
     {%- for entity, staging_model, keys in entities %}
         select
             '{{ entity }}' as entity,
-            (select count(*) from (
-                select distinct {{ keys | join(', ') }}
+            -- a distinct count of the key as one value is a sort on every engine; a distinct
+            -- subquery let PostgreSQL plan a hash aggregate from its estimate of the distinct
+            -- keys (a tenth of the 17.8 M order lines at SF 1), which spilled for 16 minutes
+            (
+                select count(distinct row({{ keys | join(", ") }}))
                 from {{ ref('base_erp__' ~ entity) }}
                 where _invalid_reason is null
-            ) as valid_keys) as landed_valid_keys,
+            ) as landed_valid_keys,
             (select count(*) from {{ ref(staging_model) }}) as staged_rows,
             (
                 select count(*) from {{ ref('base_erp__' ~ entity) }}
