@@ -26,12 +26,20 @@
 {%- endmacro %}
 
 {#-
-    Text a function must match before it casts: PostgreSQL's date input also reads
-    '06/07/1996' (as June 7th, by DateStyle), which DuckDB rejects; only ISO 8601 passes on
-    both engines, so the same lines are quarantined on both.
+    Text a value must match before it is cast, on every engine (safe_parse), so that the same
+    records are staged or quarantined whatever the engine. Each engine's own cast accepts more,
+    and not the same more: DuckDB reads '49797.4' as the bigint 49797, '1.6' as the integer 2,
+    '0x1F' as 31 and '1_000' as 1000, and pads; PostgreSQL reads numeric 'NaN' and '1e3', a
+    boolean 'yes', and '06/07/1996' as a date (by DateStyle); both read ' 42 '. Allowed: an
+    optional sign and digits (integers), then an optional fraction (decimals), ISO 8601 dates
+    and timestamps, `true`/`false`. Ranges are left to the casts, which both refuse alike.
 -#}
 {% macro parse_function_patterns() -%}
     {{ return({
+        'try_bigint': '^[+-]?[0-9]+$',
+        'try_integer': '^[+-]?[0-9]+$',
+        'try_decimal_15_2': '^[+-]?[0-9]+([.][0-9]+)?$',
+        'try_boolean': '^(true|false)$',
         'try_date': '^[0-9]{4}-[0-9]{2}-[0-9]{2}$',
         'try_timestamp': '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?)?$',
     }) }}
@@ -72,4 +80,11 @@
     end
     $body$;
     {%- endfor %}
+    {#- fail_with() (macros/reconciliation.sql): a query that must fail with a message -#}
+    create or replace function {{ parse_function_schema() }}.fail(message text)
+    returns text language plpgsql volatile as $body$
+    begin
+        raise exception '%', message;
+    end
+    $body$;
 {%- endmacro %}

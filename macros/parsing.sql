@@ -3,8 +3,15 @@
     {{ return(adapter.dispatch('safe_parse', 'warehouse')(field, type)) }}
 {%- endmacro %}
 
+{#- DuckDB: try_cast, after the text matches the pattern every engine requires of the type
+    (parse_function_patterns in macros/parse_functions.sql). -#}
 {% macro duckdb__safe_parse(field, type) -%}
+    {%- set pattern = parse_function_patterns().get(parse_function_name(type)) -%}
+    {%- if pattern -%}
+    case when regexp_matches({{ field }}, '{{ pattern }}') then try_cast({{ field }} as {{ type }}) end
+    {%- else -%}
     try_cast({{ field }} as {{ type }})
+    {%- endif -%}
 {%- endmacro %}
 
 {#- PostgreSQL has no try_cast: the try_* functions made by create_parse_functions(). -#}
@@ -237,4 +244,45 @@
 
 {% macro postgres__url_host(url) -%}
     nullif(substring({{ url }} from '^[a-zA-Z]+://([^/?#:]+)'), '')
+{%- endmacro %}
+
+
+{#-
+    Validation checks ([condition, reason] pairs for validation_columns) that name the raw
+    column they judge, so a quarantined record says what to fix (`bad_type:l_quantity`).
+    columns: list of [raw text column, parsed column].
+    - key_checks: `missing_key:<raw>` when a key is empty, then `bad_type:<raw>` when it does
+      not parse (all keys' emptiness first);
+    - value_checks: `missing_value:<raw>` when a required value is empty (required=false: an
+      empty value is allowed), `bad_type:<raw>` when it does not parse;
+    - code_check: `unknown_code:<raw>` when the value is not one of codes (an empty one passes).
+-#}
+{% macro key_checks(columns) -%}
+    {%- set checks = [] -%}
+    {%- for raw, parsed in columns -%}
+        {%- do checks.append([raw ~ " is null", "missing_key:" ~ raw]) -%}
+    {%- endfor -%}
+    {%- for raw, parsed in columns -%}
+        {%- do checks.append([failed_parse(raw, parsed), "bad_type:" ~ raw]) -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+{% macro value_checks(columns, required=true) -%}
+    {%- set checks = [] -%}
+    {%- for raw, parsed in columns -%}
+        {%- if required -%}
+            {%- do checks.append([raw ~ " is null", "missing_value:" ~ raw]) -%}
+        {%- endif -%}
+        {%- do checks.append([failed_parse(raw, parsed), "bad_type:" ~ raw]) -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+{% macro code_check(raw, codes) -%}
+    {%- set quoted = [] -%}
+    {%- for code in codes -%}
+        {%- do quoted.append("'" ~ code ~ "'") -%}
+    {%- endfor -%}
+    {{ return([raw ~ " not in (" ~ quoted | join(", ") ~ ")", "unknown_code:" ~ raw]) }}
 {%- endmacro %}

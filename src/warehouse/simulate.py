@@ -351,7 +351,8 @@ def _records_sql(
             expr = col
         malformed_cols.append(f"{expr} as {col}")
     n_kinds = 3 if code_col else 2
-    reasons = "['missing_key', 'bad_type', 'unknown_code']"
+    # the quarantine reason staging gives each kind: the rule and the raw column it judges
+    reasons = f"['missing_key:{keys[0]}', 'bad_type:{bad_col}', 'unknown_code:{code_col}']"
     all_cols = ", ".join([*columns, "updated_at"])
     if entity == "orders":
         all_cols += f", {DRIFT_COLUMN}"

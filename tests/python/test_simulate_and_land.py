@@ -88,7 +88,8 @@ def test_every_fault_kind_is_injected_with_the_default_rates(sim_dir: Path):
             "where _kind = 'malformed'",
         )
     }
-    assert reasons == {"missing_key", "bad_type", "unknown_code"}
+    # the reason staging gives each: the rule and the raw column it judges
+    assert reasons == {"missing_key:l_orderkey", "bad_type:l_quantity", "unknown_code:l_returnflag"}
     (late, ooo) = _read(
         sim_dir,
         "select count(*) filter (where _late), count(*) filter (where _out_of_order) "

@@ -33,15 +33,13 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ validation_columns([
-            ["c_custkey is null", "missing_key"],
-            [failed_parse("c_custkey", "customer_key"), "bad_type"],
-            ["nation_key is null", "bad_type"],
-            ["account_balance is null", "bad_type"],
-            ["updated_at_ts is null", "bad_type"],
-            ["c_mktsegment not in ('AUTOMOBILE', 'BUILDING', 'FURNITURE', 'HOUSEHOLD', 'MACHINERY')",
-                "unknown_code"],
-        ], payload=raw_payload(["c_custkey", "c_name", "c_address", "c_nationkey", "c_phone",
+        {{ validation_columns(
+            key_checks([["c_custkey", "customer_key"]])
+            + value_checks([["c_nationkey", "nation_key"], ["c_acctbal", "account_balance"],
+                ["updated_at", "updated_at_ts"]])
+            + [code_check("c_mktsegment",
+                ["AUTOMOBILE", "BUILDING", "FURNITURE", "HOUSEHOLD", "MACHINERY"])],
+            payload=raw_payload(["c_custkey", "c_name", "c_address", "c_nationkey", "c_phone",
             "c_acctbal", "c_mktsegment", "c_comment", "updated_at"])) }}
     from parsed
 )

@@ -49,20 +49,17 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ validation_columns([
-            ["l_orderkey is null or l_linenumber is null", "missing_key"],
-            [failed_parse("l_orderkey", "order_key"), "bad_type"],
-            [failed_parse("l_linenumber", "line_number"), "bad_type"],
-            ["part_key is null or supplier_key is null", "bad_type"],
-            ["quantity is null or extended_price is null", "bad_type"],
-            ["discount is null or tax is null", "bad_type"],
-            [failed_parse("l_shipdate", "ship_date"), "bad_type"],
-            ["commit_date is null", "bad_type"],
-            [failed_parse("l_receiptdate", "receipt_date"), "bad_type"],
-            ["updated_at_ts is null", "bad_type"],
-            ["l_returnflag not in ('R', 'A', 'N')", "unknown_code"],
-            ["l_linestatus not in ('O', 'F')", "unknown_code"],
-        ], payload=raw_payload(["l_orderkey", "l_partkey", "l_suppkey", "l_linenumber", "l_quantity",
+        {{ validation_columns(
+            key_checks([["l_orderkey", "order_key"], ["l_linenumber", "line_number"]])
+            + value_checks([["l_partkey", "part_key"], ["l_suppkey", "supplier_key"],
+                ["l_quantity", "quantity"], ["l_extendedprice", "extended_price"],
+                ["l_discount", "discount"], ["l_tax", "tax"]])
+            + value_checks([["l_shipdate", "ship_date"]], required=false)
+            + value_checks([["l_commitdate", "commit_date"]])
+            + value_checks([["l_receiptdate", "receipt_date"]], required=false)
+            + value_checks([["updated_at", "updated_at_ts"]])
+            + [code_check("l_returnflag", ["R", "A", "N"]), code_check("l_linestatus", ["O", "F"])],
+            payload=raw_payload(["l_orderkey", "l_partkey", "l_suppkey", "l_linenumber", "l_quantity",
             "l_extendedprice", "l_discount", "l_tax", "l_returnflag", "l_linestatus",
             "l_shipdate", "l_commitdate", "l_receiptdate", "l_shipinstruct", "l_shipmode",
             "l_comment", "updated_at"])) }}

@@ -27,12 +27,10 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ validation_columns([
-            ["n_nationkey is null", "missing_key"],
-            [failed_parse("n_nationkey", "nation_key"), "bad_type"],
-            ["region_key is null", "bad_type"],
-            ["updated_at_ts is null", "bad_type"],
-        ], payload=raw_payload(["n_nationkey", "n_name", "n_regionkey", "n_comment", "updated_at"])) }}
+        {{ validation_columns(
+            key_checks([["n_nationkey", "nation_key"]])
+            + value_checks([["n_regionkey", "region_key"], ["updated_at", "updated_at_ts"]]),
+            payload=raw_payload(["n_nationkey", "n_name", "n_regionkey", "n_comment", "updated_at"])) }}
     from parsed
 )
 

@@ -40,16 +40,13 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ validation_columns([
-            ["o_orderkey is null", "missing_key"],
-            [failed_parse("o_orderkey", "order_key"), "bad_type"],
-            ["customer_key is null", "bad_type"],
-            ["total_price is null", "bad_type"],
-            ["order_date is null", "bad_type"],
-            ["ship_priority is null", "bad_type"],
-            ["updated_at_ts is null", "bad_type"],
-            ["o_orderstatus not in ('O', 'F', 'P')", "unknown_code"],
-        ], payload=raw_payload(["o_orderkey", "o_custkey", "o_orderstatus", "o_totalprice",
+        {{ validation_columns(
+            key_checks([["o_orderkey", "order_key"]])
+            + value_checks([["o_custkey", "customer_key"], ["o_totalprice", "total_price"],
+                ["o_orderdate", "order_date"], ["o_shippriority", "ship_priority"],
+                ["updated_at", "updated_at_ts"]])
+            + [code_check("o_orderstatus", ["O", "F", "P"])],
+            payload=raw_payload(["o_orderkey", "o_custkey", "o_orderstatus", "o_totalprice",
             "o_orderdate", "o_orderpriority", "o_clerk", "o_shippriority", "o_comment",
             "source_channel", "updated_at"])) }}
     from parsed

@@ -33,13 +33,11 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ validation_columns([
-            ["p_partkey is null", "missing_key"],
-            [failed_parse("p_partkey", "part_key"), "bad_type"],
-            ["part_size is null", "bad_type"],
-            ["retail_price is null", "bad_type"],
-            ["updated_at_ts is null", "bad_type"],
-        ], payload=raw_payload(["p_partkey", "p_name", "p_mfgr", "p_brand", "p_type", "p_size",
+        {{ validation_columns(
+            key_checks([["p_partkey", "part_key"]])
+            + value_checks([["p_size", "part_size"], ["p_retailprice", "retail_price"],
+                ["updated_at", "updated_at_ts"]]),
+            payload=raw_payload(["p_partkey", "p_name", "p_mfgr", "p_brand", "p_type", "p_size",
             "p_container", "p_retailprice", "p_comment", "updated_at"])) }}
     from parsed
 )

@@ -31,14 +31,11 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ validation_columns([
-            ["ps_partkey is null or ps_suppkey is null", "missing_key"],
-            [failed_parse("ps_partkey", "part_key"), "bad_type"],
-            [failed_parse("ps_suppkey", "supplier_key"), "bad_type"],
-            ["available_quantity is null", "bad_type"],
-            ["supply_cost is null", "bad_type"],
-            ["updated_at_ts is null", "bad_type"],
-        ], payload=raw_payload(["ps_partkey", "ps_suppkey", "ps_availqty", "ps_supplycost",
+        {{ validation_columns(
+            key_checks([["ps_partkey", "part_key"], ["ps_suppkey", "supplier_key"]])
+            + value_checks([["ps_availqty", "available_quantity"], ["ps_supplycost", "supply_cost"],
+                ["updated_at", "updated_at_ts"]]),
+            payload=raw_payload(["ps_partkey", "ps_suppkey", "ps_availqty", "ps_supplycost",
             "ps_comment", "updated_at"])) }}
     from parsed
 )

@@ -25,11 +25,10 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ validation_columns([
-            ["r_regionkey is null", "missing_key"],
-            [failed_parse("r_regionkey", "region_key"), "bad_type"],
-            ["updated_at_ts is null", "bad_type"],
-        ], payload=raw_payload(["r_regionkey", "r_name", "r_comment", "updated_at"])) }}
+        {{ validation_columns(
+            key_checks([["r_regionkey", "region_key"]])
+            + value_checks([["updated_at", "updated_at_ts"]]),
+            payload=raw_payload(["r_regionkey", "r_name", "r_comment", "updated_at"])) }}
     from parsed
 )
 

@@ -31,13 +31,11 @@ final as (
         updated_at_ts as updated_at,
         _batch_id,
         _arrived_at,
-        {{ validation_columns([
-            ["s_suppkey is null", "missing_key"],
-            [failed_parse("s_suppkey", "supplier_key"), "bad_type"],
-            ["nation_key is null", "bad_type"],
-            ["account_balance is null", "bad_type"],
-            ["updated_at_ts is null", "bad_type"],
-        ], payload=raw_payload(["s_suppkey", "s_name", "s_address", "s_nationkey", "s_phone",
+        {{ validation_columns(
+            key_checks([["s_suppkey", "supplier_key"]])
+            + value_checks([["s_nationkey", "nation_key"], ["s_acctbal", "account_balance"],
+                ["updated_at", "updated_at_ts"]]),
+            payload=raw_payload(["s_suppkey", "s_name", "s_address", "s_nationkey", "s_phone",
             "s_acctbal", "s_comment", "updated_at"])) }}
     from parsed
 )
