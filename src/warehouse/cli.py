@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -179,11 +180,24 @@ def build_parser() -> argparse.ArgumentParser:
     when = land.add_mutually_exclusive_group(required=True)
     when.add_argument("--through", type=_date, help="cut-off date (inclusive), YYYY-MM-DD")
     when.add_argument("--next", action="store_true", help="land one more day")
+    when.add_argument(
+        "--redeliver",
+        action="store_true",
+        help="the source sends the newest batch again, whole (after a reader refused it: "
+        "damaged, cut short, a column missing)",
+    )
+    when.add_argument(
+        "--record-files",
+        action="store_true",
+        help="record size, SHA-256 and rows of the files of batches landed by an earlier "
+        "version (taken as they are now); lands nothing",
+    )
     land.add_argument(
         "--incident",
         default=None,
         help="inject a source incident into this batch, to see the monitors catch it: "
         "short:<entity> (a third of the records), drop-column:<entity>.<column>, "
+        "rename-column:<entity>.<column>, "
         "nulls:<entity>.<column>, stale:<entity> (nothing arrives)",
     )
     _add_dirs(land)
@@ -368,8 +382,15 @@ def main(argv: list[str] | None = None) -> int:
             )
             generate(args.sim_dir, scale=args.scale, seed=args.seed, faults=faults, web=web)
         elif args.command == "land":
-            from warehouse.landing import Incident, land
+            from warehouse.landing import Incident, land, record_files, redeliver
 
+            if args.redeliver:
+                redeliver(args.sim_dir, args.landing_dir)
+                return 0
+            if args.record_files:
+                if not record_files(args.landing_dir):
+                    print(f"every batch in {args.landing_dir} has its files recorded")
+                return 0
             incident = Incident.parse(args.incident) if args.incident else None
             land(
                 args.sim_dir,
@@ -447,9 +468,18 @@ def main(argv: list[str] | None = None) -> int:
             import subprocess
 
             from warehouse.dbt_runner import PROJECT_DIR, dbt_environment, dbt_executable
+            from warehouse.observe import run_summary
 
             command = [dbt_executable(), *args.dbt_args]
-            return subprocess.run(command, env=dbt_environment(PROJECT_DIR), check=False).returncode
+            env = dbt_environment(PROJECT_DIR)
+            started = time.time()
+            code = subprocess.run(command, env=env, check=False).returncode
+            if args.dbt_args[:1] == ["build"]:
+                summary = run_summary(Path(env.get("DBT_TARGET_PATH", "target")), since=started)
+                print(
+                    f"\nwarehouse dbt build: {summary or 'stopped before any node ran (see above)'}"
+                )
+            return code
         elif args.command == "as-of":
             from warehouse.dbt_runner import simulated_now
 

@@ -11,7 +11,10 @@ source system's change time), ``_batch_id`` and ``_arrived_at`` (when the EL too
 record). A web batch is the collector's file: gzipped JSON lines in arrival order, exactly as
 written (malformed lines included), nothing added; ``read_web_lines_sql`` reads it back as
 text lines, one row per line. The manifest lists every batch with its
-cut-off date (the watermark), when it was landed and its row counts (``web_events`` for web).
+cut-off date (the watermark), when it was landed and its row counts (``web_events`` for web),
+and every file of the batch with its path, size, SHA-256 and rows (lines for web): the
+readers (dbt's raw views on DuckDB, ``warehouse load``) read the files the manifest lists and
+nothing else, and refuse a file that no longer matches its record (docs/landing.md).
 
 A landing is all or nothing: the batch is written under a temporary name, renamed into place,
 and only then recorded in the manifest (itself replaced atomically). A directory of a batch that
@@ -20,6 +23,7 @@ never reached the manifest (a crash in between) is removed by the next landing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -70,7 +74,7 @@ class LandingError(RuntimeError):
     """A landing request that cannot be carried out (the message says why and what to do)."""
 
 
-INCIDENT_KINDS = ("short", "drop-column", "nulls", "stale")
+INCIDENT_KINDS = ("short", "drop-column", "rename-column", "nulls", "stale")
 # The key column of each entity an incident can thin out ("short" keeps a third of the keys).
 _INCIDENT_KEYS = {
     "orders": "o_orderkey",
@@ -89,6 +93,7 @@ class Incident:
     - ``short:<entity>``: the extract holds a third of the records that arrived (keys whose
       hash is divisible by 3; for orders, the lines of the dropped orders are dropped too);
     - ``drop-column:<entity>.<column>``: the extract lacks the column;
+    - ``rename-column:<entity>.<column>``: the extract calls the column ``<column>_renamed``;
     - ``nulls:<entity>.<column>``: the column is empty in every record of the batch;
     - ``stale:<entity>``: nothing arrives for the entity (an empty file).
 
@@ -105,7 +110,7 @@ class Incident:
         if kind not in INCIDENT_KINDS:
             raise LandingError(
                 f"unknown incident {kind!r}: use one of {', '.join(INCIDENT_KINDS)} "
-                "(e.g. short:orders, drop-column:orders.o_comment, "
+                "(e.g. short:orders, drop-column:orders.o_comment, rename-column:orders.o_comment, "
                 "nulls:lineitem.l_extendedprice, stale:part)"
             )
         if entity not in ENTITIES:
@@ -113,14 +118,11 @@ class Incident:
                 f"incident {text!r} names no entity of the extract: use one of "
                 + ", ".join(ENTITIES)
             )
-        if (kind in ("drop-column", "nulls")) != bool(column):
+        with_column = ("drop-column", "rename-column", "nulls")
+        if (kind in with_column) != bool(column):
             raise LandingError(
                 f"incident {text!r}: {kind} "
-                + (
-                    "needs <entity>.<column>"
-                    if kind in ("drop-column", "nulls")
-                    else "takes an entity only"
-                )
+                + ("needs <entity>.<column>" if kind in with_column else "takes an entity only")
             )
         if kind == "short" and entity not in _INCIDENT_KEYS:
             raise LandingError(f"incident {text!r}: {entity} has no key to thin out")
@@ -140,6 +142,42 @@ class Incident:
         return "true"
 
 
+@dataclass(frozen=True)
+class FileRecord:
+    """One landed file as the manifest records it: path relative to the landing zone."""
+
+    source: str
+    entity: str
+    path: str
+    bytes: int
+    sha256: str
+    rows: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.source}.{self.entity}"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def record_file(landing_dir: Path, source: str, entity: str, path: Path, rows: int) -> FileRecord:
+    """The manifest record of a file as it is on disk now."""
+    return FileRecord(
+        source=source,
+        entity=entity,
+        path=str(path.relative_to(landing_dir)),
+        bytes=path.stat().st_size,
+        sha256=file_sha256(path),
+        rows=rows,
+    )
+
+
 @dataclass
 class Batch:
     batch_id: int
@@ -148,6 +186,12 @@ class Batch:
     rows: dict[str, int]
     seconds: float = 0.0
     incident: str | None = None
+    # None: landed before files were recorded (see record_files)
+    files: list[FileRecord] | None = None
+
+    def __post_init__(self) -> None:
+        if self.files is not None:
+            self.files = [f if isinstance(f, FileRecord) else FileRecord(**f) for f in self.files]
 
     @property
     def total_rows(self) -> int:
@@ -172,6 +216,41 @@ def _write_manifest(landing_dir: Path, batches: list[Batch]) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps({"batches": [asdict(b) for b in batches]}, indent=2) + "\n")
     tmp.replace(path)
+
+
+def record_files(landing_dir: Path, progress: Callable[[str], None] = print) -> int:
+    """Record the files of every batch that was landed before the manifest held them (size,
+    checksum, rows as they are now); returns the batches it recorded. Batch folders the
+    manifest does not list are not recorded."""
+    batches = read_manifest(landing_dir)
+    upgraded = 0
+    for batch in batches:
+        if batch.files is not None:
+            continue
+        batch.files = _batch_file_records(landing_dir, batch.batch_id, batch.rows)
+        upgraded += 1
+    if upgraded:
+        _write_manifest(landing_dir, batches)
+        progress(
+            f"recorded size, SHA-256 and rows of the files of {upgraded} batches landed "
+            "before the manifest held them (taken as they are now)"
+        )
+    return upgraded
+
+
+def _batch_file_records(landing_dir: Path, batch_id: int, rows: dict[str, int]) -> list[FileRecord]:
+    folder = f"batch={batch_id:06d}"
+    records = []
+    for entity in ENTITIES:
+        path = landing_dir / SOURCE / entity / folder / "data.parquet"
+        if path.exists():
+            records.append(record_file(landing_dir, SOURCE, entity, path, rows.get(entity, 0)))
+    web = landing_dir / WEB_SOURCE / WEB_ENTITY / folder / WEB_BATCH_FILE
+    if web.exists():
+        records.append(
+            record_file(landing_dir, WEB_SOURCE, WEB_ENTITY, web, rows.get(WEB_ROWS_KEY, 0))
+        )
+    return records
 
 
 def watermark(landing_dir: Path) -> date | None:
@@ -232,7 +311,55 @@ def land(
 
     landing_dir.mkdir(parents=True, exist_ok=True)
     _remove_unrecorded(landing_dir, {b.batch_id for b in batches}, progress)
+    if record_files(landing_dir, progress):
+        batches = read_manifest(landing_dir)
     batch_id = batches[-1].batch_id + 1 if batches else 1
+    batch = _write_batch(sim_dir, landing_dir, batch_id, current, through, incident)
+    _write_manifest(landing_dir, [*batches, batch])
+    if incident is not None:
+        progress(f"incident injected into batch {batch_id}: {incident}")
+    progress(
+        f"landed batch {batch_id} through {through}: {batch.total_rows:,} rows "
+        f"({', '.join(f'{e} {n:,}' for e, n in batch.rows.items())}) in {batch.seconds}s"
+    )
+    if through.isoformat() >= meta.last_arrival:
+        progress(f"the whole history has landed (last arrival {meta.last_arrival})")
+    return batch
+
+
+def redeliver(sim_dir: Path, landing_dir: Path, progress: Callable[[str], None] = print) -> Batch:
+    """The source sends the newest batch again, whole and as it should have been (no
+    incident): its files are rewritten and its manifest record replaced. For a batch that a
+    reader refused (damaged, cut short, a column missing); a batch that was already read
+    cannot be replaced (the readers refuse a file whose content changed after they read it):
+    what changes after that arrives in a new batch."""
+    batches = read_manifest(landing_dir)
+    if not batches:
+        raise LandingError(f"nothing has landed in {landing_dir}: there is no batch to re-send")
+    last = batches[-1]
+    previous = date.fromisoformat(batches[-2].through) if len(batches) > 1 else None
+    batch = _write_batch(
+        sim_dir, landing_dir, last.batch_id, previous, date.fromisoformat(last.through), None
+    )
+    _write_manifest(landing_dir, [*batches[:-1], batch])
+    progress(
+        f"batch {last.batch_id} through {last.through} delivered again: {batch.total_rows:,} "
+        f"rows ({', '.join(f'{e} {n:,}' for e, n in batch.rows.items())})"
+    )
+    return batch
+
+
+def _write_batch(
+    sim_dir: Path,
+    landing_dir: Path,
+    batch_id: int,
+    current: date | None,
+    through: date,
+    incident: Incident | None,
+) -> Batch:
+    """Write the files of one batch (what arrived after ``current`` through ``through``) and
+    return its manifest record; an existing batch of that number is replaced."""
+    meta = load_meta(sim_dir)
     lower = f"_arrived_at >= timestamp '{current + timedelta(days=1)}'" if current else "true"
     upper = f"_arrived_at < timestamp '{through + timedelta(days=1)}'"
     drift_date = meta.faults["drift_date"]
@@ -270,6 +397,8 @@ def land(
                 exclude.append(incident.column)
             if incident.entity == entity and incident.kind == "nulls":
                 replace = f" replace (cast(null as varchar) as {incident.column})"
+            if incident.entity == entity and incident.kind == "rename-column":
+                replace = f" rename ({incident.column} as {incident.column}_renamed)"
         con.execute(
             f"""
             copy (
@@ -305,8 +434,11 @@ def land(
         moves.append((tmp_dir, final_dir))
     con.close()
     for tmp_dir, final_dir in moves:
+        if final_dir.exists():
+            shutil.rmtree(final_dir)
         tmp_dir.rename(final_dir)
     batch = Batch(
+        files=_batch_file_records(landing_dir, batch_id, rows),
         batch_id=batch_id,
         through=str(through),
         landed_at=arrived_at,
@@ -314,15 +446,6 @@ def land(
         seconds=round(time.perf_counter() - started, 2),
         incident=str(incident) if incident else None,
     )
-    _write_manifest(landing_dir, [*batches, batch])
-    if incident is not None:
-        progress(f"incident injected into batch {batch_id}: {incident}")
-    progress(
-        f"landed batch {batch_id} through {through}: {batch.total_rows:,} rows "
-        f"({', '.join(f'{e} {n:,}' for e, n in rows.items())}) in {batch.seconds}s"
-    )
-    if through.isoformat() >= meta.last_arrival:
-        progress(f"the whole history has landed (last arrival {meta.last_arrival})")
     return batch
 
 

@@ -225,3 +225,58 @@ def sla(target: str = "duckdb", env: Mapping[str, str] | None = None) -> list[Br
             raise
     breaches += _test_breaches(sla_dir / "run_results.json", sla_dir / "manifest.json")
     return breaches
+
+
+def run_summary(target_dir: Path, since: float = 0.0) -> str | None:
+    """What the last dbt build detected and what it held back, from target/run_results.json
+    (None when no run wrote results after `since`, a time.time()): tests that warned (they
+    alert, nothing waits for them), tests and models that failed (what depends on them was
+    skipped), and the skipped nodes. The policy is in docs/operations.md."""
+    results_path, manifest_path = target_dir / "run_results.json", target_dir / "manifest.json"
+    if not results_path.exists() or results_path.stat().st_mtime < since:
+        return None
+    results = json.loads(results_path.read_text())["results"]
+    nodes = json.loads(manifest_path.read_text())["nodes"] if manifest_path.exists() else {}
+
+    def describe_node(unique_id: str) -> str:
+        node = nodes.get(unique_id, {})
+        name = node.get("name", unique_id.split(".")[-1])
+        attached = node.get("attached_node") or ""
+        if node.get("sources"):
+            attached = ".".join(node["sources"][0])
+        return f"{name} (on {attached.split('.')[-1]})" if attached else name
+
+    by_status: dict[str, list[dict]] = {}
+    for result in results:
+        by_status.setdefault(result["status"], []).append(result)
+    lines = []
+    warned = by_status.get("warn", [])
+    if warned:
+        lines.append(
+            f"detected, alert only ({len(warned)} warnings; `warehouse monitor` sends them):"
+        )
+        lines += [f"  - {describe_node(r['unique_id'])}: {r.get('message') or ''}" for r in warned]
+    failed = by_status.get("fail", []) + by_status.get("error", [])
+    if failed:
+        lines.append(f"failed ({len(failed)}; what depends on them was held back):")
+        lines += [
+            f"  - {describe_node(r['unique_id'])}: {(r.get('message') or '').splitlines()[0]}"
+            for r in failed
+        ]
+    skipped = by_status.get("skipped", [])
+    if skipped:
+        kinds: dict[str, list[str]] = {}
+        for result in skipped:
+            kind = result["unique_id"].split(".")[0]
+            kinds.setdefault(kind, []).append(result["unique_id"].split(".")[-1])
+        lines.append(
+            "held back (skipped, built by the next run once the failures are fixed): "
+            + "; ".join(
+                f"{len(names)} {kind}s"
+                + (f" ({', '.join(sorted(names)[:8])}{', ...' if len(names) > 8 else ''})")
+                for kind, names in sorted(kinds.items())
+            )
+        )
+    if not lines:
+        return "nothing detected, nothing held back"
+    return "\n".join(lines)

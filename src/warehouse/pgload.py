@@ -13,6 +13,12 @@ splits the chunks back into lines (text, exactly as landed; an empty line reads 
 did in the line table) and a filter on ``_batch_id`` reaches the chunk table, so a model that
 reads new batches only decompresses those.
 
+Verified first: the loader reads only the files the manifest lists, each checked against its
+record (size, SHA-256, rows, the column contract; ``warehouse.verify``). A batch that does not
+match is refused whole, naming file and difference, and is loaded whole once repaired; a file
+with the content of an earlier batch's file (a re-sent file) is skipped and logged as a
+duplicate.
+
 Exactly once: each batch is loaded in one transaction that copies all of its files and records
 them in ``raw._load_log``. A loader killed half-way rolls back with its connection, so the
 batch is loaded whole by the next run; the log is read under a transaction-scoped advisory
@@ -41,14 +47,12 @@ import duckdb
 import psycopg2
 
 from warehouse.landing import (
-    SOURCE,
-    WEB_BATCH_FILE,
-    WEB_ENTITY,
-    WEB_ROWS_KEY,
     WEB_SOURCE,
+    FileRecord,
     read_manifest,
     read_web_lines_sql,
 )
+from warehouse.verify import check_batch, declared_columns, refusal
 
 RAW_SCHEMA = "raw"
 LOAD_LOG = "_load_log"
@@ -169,18 +173,9 @@ class LandedFile:
         """The raw table the file is copied into."""
         return WEB_CHUNKS if self.source == WEB_SOURCE else f"{self.source}_{self.entity}"
 
-
-def batch_files(landing_dir: Path, batch_id: int, rows: Mapping[str, int]) -> list[LandedFile]:
-    """The files of one landed batch (erp entities, then the web events), with their rows."""
-    folder = f"batch={batch_id:06d}"
-    files = []
-    for path in sorted((landing_dir / SOURCE).glob(f"*/{folder}/data.parquet")):
-        entity = path.parent.parent.name
-        files.append(LandedFile(SOURCE, entity, path, rows.get(entity, 0)))
-    web = landing_dir / WEB_SOURCE / WEB_ENTITY / folder / WEB_BATCH_FILE
-    if web.exists():
-        files.append(LandedFile(WEB_SOURCE, WEB_ENTITY, web, rows.get(WEB_ROWS_KEY, 0)))
-    return files
+    @classmethod
+    def of(cls, landing_dir: Path, record: FileRecord) -> LandedFile:
+        return cls(record.source, record.entity, landing_dir / record.path, record.rows)
 
 
 def _columns(select_sql: str) -> list[tuple[str, str]]:
@@ -309,6 +304,19 @@ def _prepare(conn, progress: Callable[[str], None]) -> None:
                 primary key (batch_id, source_name, entity)
             )"""
         )
+        # duplicate_of_batch: the batch whose content a skipped file repeats (a re-sent
+        # file), else null; reconciled_by: the dbt run whose per-batch reconciliation covered
+        # the file (macros/reconciliation.sql). Added to a log of an earlier loader only when
+        # missing (an alter would wait for every reader of the log).
+        cur.execute(
+            "select column_name from information_schema.columns where table_schema = %s "
+            "and table_name = %s",
+            [RAW_SCHEMA, LOAD_LOG],
+        )
+        present = {name for (name,) in cur.fetchall()}
+        for name, sql_type in (("duplicate_of_batch", "integer"), ("reconciled_by", "text")):
+            if name not in present:
+                cur.execute(f"alter table {RAW_SCHEMA}.{LOAD_LOG} add column {name} {sql_type}")
         _prepare_web(cur, progress)
 
 
@@ -350,7 +358,8 @@ def load(
 
 def _load_batches(conn, landing_dir: Path, batches: list, done: list[int], progress) -> None:
     _prepare(conn, progress)
-    for batch in batches:
+    contract = declared_columns()
+    for number, batch in enumerate(batches):
         start = time.perf_counter()
         with conn, conn.cursor() as cur:
             # Held until this batch commits or rolls back: one loader per batch at a time.
@@ -362,14 +371,28 @@ def _load_batches(conn, landing_dir: Path, batches: list, done: list[int], progr
             if cur.fetchone():
                 continue
             copied = 0
-            files = batch_files(landing_dir, batch.batch_id, batch.rows)
-            found = {WEB_ROWS_KEY if f.source == WEB_SOURCE else f.entity for f in files}
-            missing = sorted(e for e, rows in batch.rows.items() if rows and e not in found)
-            if missing:
-                raise LoadError(
-                    f"batch {batch.batch_id} lists rows of {', '.join(missing)} but its files "
-                    f"are not in {landing_dir}; nothing of the batch was loaded"
+            check = check_batch(landing_dir, batch, batches[:number], contract)
+            if check.problems:
+                raise LoadError(refusal(landing_dir, check.problems))
+            for record, original in check.duplicates:
+                progress(
+                    f"warning: {record.name}, batch {batch.batch_id} ({record.path}) has the "
+                    f"same content as batch {original} (a re-sent file): skipped, not loaded again"
                 )
+                cur.execute(
+                    f"insert into {RAW_SCHEMA}.{LOAD_LOG} (batch_id, source_name, entity, "
+                    "file_path, row_count, load_seconds, duplicate_of_batch) "
+                    "values (%s, %s, %s, %s, %s, 0, %s)",
+                    [
+                        batch.batch_id,
+                        record.source,
+                        record.entity,
+                        record.path,
+                        record.rows,
+                        original,
+                    ],
+                )
+            files = [LandedFile.of(landing_dir, record) for record in check.readable]
             for landed in files:
                 file_start = time.perf_counter()
                 rows = _copy_file(cur, landed, batch.batch_id)

@@ -1,0 +1,104 @@
+{#-
+    Per-batch reconciliation (tests/singular/assert_batches_reconcile.sql) needs to know which
+    batches a run reads for the first time. The readers' logs hold one row per landed file:
+    raw._landed_files on DuckDB (written by verify_landed_files), raw._load_log on PostgreSQL
+    (written by `warehouse load`), each with a `reconciled_by` column:
+    - on-run-start, claim_batches_to_reconcile() gives every file not yet reconciled to this
+      run (reconciled_by = invocation_id);
+    - the test checks the claimed batches (every batch on a full refresh);
+    - on-run-end, release_unreconciled_batches() hands them back (null) unless the test passed
+      in this run, so a run that skipped or failed the test leaves them to the next one.
+-#}
+
+{% macro reconciliation_log() -%}
+    {{ return(adapter.dispatch('reconciliation_log', 'warehouse')()) }}
+{%- endmacro %}
+
+{#- (source_name, entity, batch_id, row_count, duplicate_of_batch, reconciled_by) per file -#}
+{% macro duckdb__reconciliation_log() -%}
+    {{ return('raw._landed_files') }}
+{%- endmacro %}
+
+{% macro default__reconciliation_log() -%}
+    {{ return('raw._load_log') }}
+{%- endmacro %}
+
+
+{% macro claim_batches_to_reconcile() -%}
+    {{ return(adapter.dispatch('claim_batches_to_reconcile', 'warehouse')()) }}
+{%- endmacro %}
+
+{% macro duckdb__claim_batches_to_reconcile() -%}
+    update raw._landed_files set reconciled_by = '{{ invocation_id }}' where reconciled_by is null
+{%- endmacro %}
+
+{#- PostgreSQL: the log exists once `warehouse load` has run. -#}
+{% macro postgres__claim_batches_to_reconcile() -%}
+    do $$
+    begin
+        if to_regclass('raw._load_log') is not null then
+            update raw._load_log set reconciled_by = '{{ invocation_id }}'
+            where reconciled_by is null;
+        end if;
+    end
+    $$
+{%- endmacro %}
+
+{% macro default__claim_batches_to_reconcile() -%}
+    select 1
+{%- endmacro %}
+
+
+{% macro release_unreconciled_batches(results) -%}
+    {%- set passed = [] -%}
+    {%- for result in results
+        if result.node.name == 'assert_batches_reconcile' and result.status == 'pass' -%}
+        {%- do passed.append(result) -%}
+    {%- endfor -%}
+    {%- if passed or target.type not in ('duckdb', 'postgres') -%}
+        select 1
+    {%- elif target.type == 'postgres' -%}
+        do $$
+        begin
+            if to_regclass('raw._load_log') is not null then
+                update raw._load_log set reconciled_by = null
+                where reconciled_by = '{{ invocation_id }}';
+            end if;
+        end
+        $$
+    {%- else -%}
+        update {{ reconciliation_log() }} set reconciled_by = null
+        where reconciled_by = '{{ invocation_id }}'
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The files of the batches this run reconciles, per source table and batch: rows landed
+    (the manifest's count of the files read or skipped) and rows of re-sent files skipped.
+    Returns an agate table (source_name, entity, batch_id, landed_rows, resent_rows).
+-#}
+{% macro batches_to_reconcile() -%}
+    {%- set claimed = "true" if flags.FULL_REFRESH
+        else "reconciled_by = '" ~ invocation_id ~ "'" -%}
+    {{ return(run_query(
+        "select source_name, entity, batch_id, sum(row_count) as landed_rows, "
+        ~ "sum(case when duplicate_of_batch is not null then row_count else 0 end) as resent_rows "
+        ~ "from " ~ reconciliation_log() ~ " where " ~ claimed ~ " "
+        ~ "group by source_name, entity, batch_id order by batch_id, source_name, entity")) }}
+{%- endmacro %}
+
+
+{#- Raises message (a SQL text expression) when evaluated: the query fails with it. -#}
+{% macro fail_with(message) -%}
+    {{ return(adapter.dispatch('fail_with', 'warehouse')(message)) }}
+{%- endmacro %}
+
+{% macro duckdb__fail_with(message) -%}
+    error({{ message }})
+{%- endmacro %}
+
+{#- the function is made by create_parse_functions() -#}
+{% macro postgres__fail_with(message) -%}
+    {{ parse_function_schema() }}.fail({{ message }})
+{%- endmacro %}
