@@ -70,8 +70,9 @@
       for a verified file whose modification time changed: a file that was read is never
       replaced, even when the manifest was rewritten to match it);
     - of another row count (Parquet) or line count (web) than the manifest says;
-    - an erp extract without a column its source declares (column contract; `columns` of
-      the sources YAML, `meta: {optional: true}` for a column that may be absent).
+    - without a column its source declares (the column contract): an erp extract without one
+      of the `columns` of its sources YAML (`meta: {optional: true}`: it may be absent), a web
+      file none of whose lines has a key of the source's `json_keys.required`.
     A file with the same content as an earlier batch's file of the same table (a re-sent
     file) is skipped, with a warning naming both batches. Files that pass are recorded in
     raw._landed_files (with the invocation that first read them), so a daily run hashes the
@@ -261,8 +262,70 @@
 {%- endmacro %}
 
 
-{#- Problems of new erp files that lack a column their source declares (column contract). -#}
+{#- Problems of new files that lack a column their source declares (column contract): erp
+    files by their Parquet schema, web files by the JSON keys of their lines (a required key
+    that no line of the batch carries; lines that are not JSON are the quarantine's). -#}
 {% macro verify_column_contracts(landing, to_hash) -%}
+    {{ return(verify_parquet_columns(landing, to_hash) + verify_json_keys(landing, to_hash)) }}
+{%- endmacro %}
+
+
+{% macro verify_json_keys(landing, to_hash) -%}
+    {%- set problems = [] -%}
+    {%- for node in graph.sources.values()
+        if node.package_name == project_name and node.meta.get('json_keys') -%}
+        {%- set contract = node.meta.get('json_keys') -%}
+        {%- set files = [] -%}
+        {%- for path, source_name, batch_id, sha256, row_count in to_hash.rows
+            if source_name == node.source_name and ('/' ~ node.name ~ '/') in path
+                and path.endswith('.gz') and row_count > 0 -%}
+            {%- do files.append(sql_string(landing ~ '/' ~ path)) -%}
+        {%- endfor -%}
+        {%- if files -%}
+            {%- set required = [] -%}
+            {%- for key in contract.get('required', []) -%}
+                {%- do required.append(sql_string(key)) -%}
+            {%- endfor -%}
+            {%- set named = required + [] -%}
+            {%- for key in contract.get('optional', []) -%}
+                {%- do named.append(sql_string(key)) -%}
+            {%- endfor -%}
+            {%- set result = run_query("
+                with lines as (
+                    select filename, raw_line from read_csv([" ~ (files | join(', ')) ~ "],
+                        columns = {'raw_line': 'VARCHAR'}, header = false, delim = chr(31),
+                        quote = '', escape = '', auto_detect = false, filename = true)
+                    where json_valid(raw_line)
+                ),
+                found as (
+                    select distinct filename, unnest(json_keys(raw_line)) as key from lines
+                ),
+                files as (select distinct filename from lines),
+                required (key) as (values (" ~ (required | join('), (')) ~ "))
+                select s.batch_id, s.source_name, s.entity, s.path,
+                    'declared column ' || r.key || ' is missing (missing_column:' || r.key
+                    || '); the file has columns the contract does not name: ' || coalesce((
+                        select string_agg(distinct f.key, ', ' order by f.key) from found as f
+                        where f.filename = files.filename
+                            and f.key not in (" ~ (named | join(', ')) ~ ")
+                    ), 'none')
+                from files
+                cross join required as r
+                join landing_state as s
+                    on s.path = substr(files.filename, " ~ (landing | length + 2) ~ ")
+                where not exists (
+                    select 1 from found as f where f.filename = files.filename and f.key = r.key)
+                order by s.batch_id, r.key") -%}
+            {%- for row in result.rows -%}
+                {%- do problems.append(row) -%}
+            {%- endfor -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(problems) }}
+{%- endmacro %}
+
+
+{% macro verify_parquet_columns(landing, to_hash) -%}
     {%- set parquet = [] -%}
     {%- for path, source_name, batch_id, sha256, row_count in to_hash.rows if path.endswith('.parquet') -%}
         {%- do parquet.append(sql_string(landing ~ '/' ~ path)) -%}

@@ -241,10 +241,10 @@ def run_summary(target_dir: Path, since: float = 0.0) -> str | None:
     def describe_node(unique_id: str) -> str:
         node = nodes.get(unique_id, {})
         name = node.get("name", unique_id.split(".")[-1])
-        attached = node.get("attached_node") or ""
+        attached = (node.get("attached_node") or "").split(".")[-1]
         if node.get("sources"):
             attached = ".".join(node["sources"][0])
-        return f"{name} (on {attached.split('.')[-1]})" if attached else name
+        return f"{name} (on {attached})" if attached else name
 
     by_status: dict[str, list[dict]] = {}
     for result in results:
@@ -252,10 +252,13 @@ def run_summary(target_dir: Path, since: float = 0.0) -> str | None:
     lines = []
     warned = by_status.get("warn", [])
     if warned:
-        lines.append(
-            f"detected, alert only ({len(warned)} warnings; `warehouse monitor` sends them):"
-        )
-        lines += [f"  - {describe_node(r['unique_id'])}: {r.get('message') or ''}" for r in warned]
+        lines.append(f"detected, alert only ({len(warned)} warnings):")
+        for result in warned:
+            lag = "arrival_lag" in nodes.get(result["unique_id"], {}).get("tags", [])
+            lines.append(
+                f"  - {describe_node(result['unique_id'])}: {result.get('message') or ''}"
+                + (" (arrival lag: reported, not alerted)" if lag else "")
+            )
     failed = by_status.get("fail", []) + by_status.get("error", [])
     if failed:
         lines.append(f"failed ({len(failed)}; what depends on them was held back):")

@@ -55,15 +55,21 @@ def declared_columns(project_dir: Path = PROJECT_DIR) -> dict[str, ColumnContrac
         document = yaml.safe_load(path.read_text()) or {}
         for source in document.get("sources", []):
             for table in source.get("tables", []):
+                name = f"{source['name']}.{table['name']}"
+                keys = (table.get("meta") or {}).get("json_keys")
                 columns = table.get("columns", [])
-                if not columns:
-                    continue
-                contract[f"{source['name']}.{table['name']}"] = ColumnContract(
-                    required=frozenset(
-                        c["name"] for c in columns if not (c.get("meta") or {}).get("optional")
-                    ),
-                    named=frozenset(c["name"] for c in columns),
-                )
+                if keys:  # a file of JSON lines: the keys its lines carry
+                    required = frozenset(keys.get("required", []))
+                    contract[name] = ColumnContract(
+                        required, required | frozenset(keys.get("optional", []))
+                    )
+                elif columns:
+                    contract[name] = ColumnContract(
+                        required=frozenset(
+                            c["name"] for c in columns if not (c.get("meta") or {}).get("optional")
+                        ),
+                        named=frozenset(c["name"] for c in columns),
+                    )
     return contract
 
 
@@ -76,9 +82,16 @@ def _rows(path: Path) -> int:
         return int(con.execute(sql).fetchone()[0])
 
 
-def _parquet_columns(path: Path) -> set[str]:
+def _columns(path: Path) -> set[str]:
+    """The columns of a Parquet file, or the JSON keys that the lines of a web file carry."""
     with duckdb.connect() as con:
-        names = con.execute(f"select name from parquet_schema('{path}')").fetchall()
+        if path.suffix == ".parquet":
+            names = con.execute(f"select name from parquet_schema('{path}')").fetchall()
+        else:
+            names = con.execute(
+                "select distinct unnest(json_keys(raw_line)) "
+                f"from {read_web_lines_sql(path)} where json_valid(raw_line)"
+            ).fetchall()
     return {name for (name,) in names} - _READER_COLUMNS
 
 
@@ -128,11 +141,12 @@ def check_batch(
                 f"{where}: it holds {rows} rows, the manifest records {record.rows}"
             )
             continue
-        if path.suffix == ".parquet" and record.name in contract:
-            found = _parquet_columns(path)
+        if record.name in contract:
+            found = _columns(path)
             columns = contract[record.name]
             undeclared = ", ".join(sorted(found - columns.named)) or "none"
-            for column in sorted(columns.required - found):
+            # a web file whose lines are none of them JSON is left to the quarantine
+            for column in sorted(columns.required - found) if found else []:
                 check.problems.append(
                     f"{where}: declared column {column} is missing (missing_column:{column}); "
                     f"the file has columns the contract does not name: {undeclared}"

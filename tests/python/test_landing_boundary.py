@@ -11,6 +11,7 @@ reader is `warehouse load` (warehouse.verify).
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import uuid
@@ -336,3 +337,47 @@ def test_a_batch_that_does_not_reconcile_fails_naming_table_batch_and_counts(
     message = str(failure.value)
     assert f"erp.orders, batch {batch_id} does not reconcile" in message, message
     assert "valid keys missing from staging 1" in message
+
+
+def _rename_json_key(warehouse: Warehouse, batch_id: int, key: str) -> None:
+    """The collector renames a key in every line of a batch; the EL tool records the file."""
+    path = warehouse.file("web", "events", batch_id)
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        lines = handle.read().replace(f'"{key}":', f'"{key}_renamed":')
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write(lines)
+    manifest_path = warehouse.landing_dir / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    (batch,) = [b for b in manifest["batches"] if b["batch_id"] == batch_id]
+    for number, record in enumerate(batch["files"]):
+        if record["source"] == "web":
+            batch["files"][number] = asdict(
+                record_file(warehouse.landing_dir, "web", "events", path, record["rows"])
+            )
+    manifest_path.write_text(json.dumps(manifest))
+
+
+def test_a_renamed_json_key_refuses_the_web_batch_on_both_engines(
+    warehouse: Warehouse, database: dict
+):
+    load(warehouse.landing_dir, database, **QUIET)
+    before = _staged_batches(warehouse)
+    batch_id = warehouse.land_next()
+    _rename_json_key(warehouse, batch_id, "user_agent")
+    expected = "declared column user_agent is missing (missing_column:user_agent)"
+    output = warehouse.refused()
+    assert f"web.events, batch {batch_id}" in output and expected in output, output
+    assert "contract does not name: user_agent_renamed" in output
+    assert _staged_batches(warehouse) == before
+    with pytest.raises(LoadError) as refused:
+        load(warehouse.landing_dir, database, **QUIET)
+    assert f"web.events, batch {batch_id}" in str(refused.value)
+    assert expected in str(refused.value)
+    redeliver(warehouse.sim_dir, warehouse.landing_dir, **QUIET)
+    warehouse.build()
+    assert load(warehouse.landing_dir, database, **QUIET) == [batch_id]
+    (agents,) = warehouse.query(
+        "select count(user_agent) = count(*) from staging.stg_web__events "
+        f"where _batch_id = {batch_id}"
+    )[0]
+    assert agents

@@ -109,3 +109,49 @@ def test_monitor_without_a_webhook_says_which_variable_to_set(monkeypatch):
         monitor(env={})
     with pytest.raises(ObserveError, match="'slack' or 'teams'"):
         monitor(webhook="http://127.0.0.1:9/hook", kind="email", env={})
+
+
+def test_the_build_summary_says_what_was_detected_and_what_was_held_back(tmp_path):
+    from warehouse.observe import run_summary
+
+    assert run_summary(tmp_path) is None  # no run wrote results
+    nodes = {
+        "test.warehouse.volume_orders": {
+            "name": "source_volume_anomalies_erp_orders",
+            "sources": [["erp", "orders"]],
+            "tags": ["elementary-tests"],
+        },
+        "test.warehouse.lag": {
+            "name": "relationships_fct_order_lines_order_key",
+            "attached_node": "model.warehouse.fct_order_lines",
+            "tags": ["arrival_lag"],
+        },
+        "test.warehouse.unique_fct_orders": {
+            "name": "unique_fct_orders_order_sk",
+            "attached_node": "model.warehouse.fct_orders",
+            "tags": [],
+        },
+    }
+    results = [
+        {"unique_id": "test.warehouse.volume_orders", "status": "warn", "message": "anomaly"},
+        {"unique_id": "test.warehouse.lag", "status": "warn", "message": "Got 3 results"},
+        {"unique_id": "test.warehouse.unique_fct_orders", "status": "fail", "message": "Got 2"},
+        {"unique_id": "model.warehouse.rpt_daily_revenue", "status": "skipped", "message": None},
+        {"unique_id": "test.warehouse.not_null_rpt", "status": "skipped", "message": None},
+        {"unique_id": "model.warehouse.fct_orders", "status": "success", "message": None},
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
+    assert run_summary(tmp_path).splitlines() == [
+        "detected, alert only (2 warnings):",
+        "  - source_volume_anomalies_erp_orders (on erp.orders): anomaly",
+        "  - relationships_fct_order_lines_order_key (on fct_order_lines): Got 3 results "
+        "(arrival lag: reported, not alerted)",
+        "failed (1; what depends on them was held back):",
+        "  - unique_fct_orders_order_sk (on fct_orders): Got 2",
+        "held back (skipped, built by the next run once the failures are fixed): "
+        "1 models (rpt_daily_revenue); 1 tests (not_null_rpt)",
+    ]
+    results = [{"unique_id": "model.warehouse.fct_orders", "status": "success"}]
+    (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
+    assert run_summary(tmp_path) == "nothing detected, nothing held back"
