@@ -6,6 +6,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Self
 
 import duckdb
 import pytest
@@ -44,6 +45,65 @@ class BuiltWarehouse:
 
     def dbt(self, *args: str, env: dict[str, str] | None = None) -> None:
         run_dbt(list(args), env={**self.env, **(env or {})}, capture=True)
+
+
+@dataclass
+class LandedWarehouse:
+    """A DuckDB warehouse with a landing zone of its own, in a folder of its own, for tests that
+    land more days into a copy of a built history."""
+
+    sim_dir: Path
+    landing_dir: Path
+    duckdb_path: Path
+    target_dir: Path
+
+    @classmethod
+    def at(cls, root: Path, sim_dir: Path | None = None) -> Self:
+        return cls(
+            sim_dir or root / "sim", root / "landing", root / "warehouse.duckdb", root / "target"
+        )
+
+    @classmethod
+    def history(cls, root: Path, scale: float, seed: int, through: date) -> Self:
+        """A new history generated at scale, landed in one batch through a date and built
+        (the subclass's build)."""
+        warehouse = cls.at(root)
+        generate(warehouse.sim_dir, scale=scale, seed=seed, progress=lambda _: None)
+        land(warehouse.sim_dir, warehouse.landing_dir, through=through, progress=lambda _: None)
+        warehouse.build()
+        return warehouse
+
+    def build(self) -> object:
+        raise NotImplementedError
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dbt_env(self.landing_dir, self.duckdb_path, self.target_dir)
+
+    def copy(self, root: Path) -> Self:
+        """The same landed and built warehouse in root (the simulated history is shared)."""
+        copy = self.at(root, self.sim_dir)
+        shutil.copytree(self.landing_dir, copy.landing_dir)
+        shutil.copy(self.duckdb_path, copy.duckdb_path)
+        return copy
+
+
+@pytest.fixture
+def database():
+    """Settings of a new, empty PostgreSQL database; dropped after the test."""
+    import uuid
+
+    import psycopg2
+
+    from warehouse.pgload import connection_settings
+
+    settings = {**connection_settings(), "dbname": f"warehouse_test_{uuid.uuid4().hex[:12]}"}
+    yield settings
+    admin = psycopg2.connect(**{**settings, "dbname": "postgres"})
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'drop database if exists "{settings["dbname"]}" with (force)')
+    admin.close()
 
 
 def dbt_env(landing_dir: Path, duckdb_path: Path, target_dir: Path) -> dict[str, str]:

@@ -14,20 +14,18 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import psycopg2
 import pytest
-from conftest import dbt_env
+from conftest import LandedWarehouse
 
 from warehouse.dbt_runner import run_dbt
 from warehouse.landing import Incident, land, read_manifest, record_file, redeliver, watermark
-from warehouse.pgload import LoadError, connection_settings, load
-from warehouse.simulate import generate
+from warehouse.pgload import LoadError, load
 
 pytestmark = pytest.mark.slow
 
@@ -37,17 +35,7 @@ HISTORY_END = date(1995, 6, 30)
 STAGING = ("build", "--select", "path:models/staging", "--exclude", "tag:elementary-tests")
 
 
-@dataclass
-class Warehouse:
-    sim_dir: Path
-    landing_dir: Path
-    duckdb_path: Path
-    target_dir: Path
-
-    @property
-    def env(self) -> dict[str, str]:
-        return dbt_env(self.landing_dir, self.duckdb_path, self.target_dir)
-
+class Warehouse(LandedWarehouse):
     def build(self) -> str:
         """dbt build of staging; returns dbt's output, raises with it when dbt fails."""
         return run_dbt(list(STAGING), env=self.env, capture=True).stdout
@@ -82,22 +70,12 @@ class Warehouse:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory) -> Warehouse:
-    root = tmp_path_factory.mktemp("boundary")
-    warehouse = Warehouse(root / "sim", root / "landing", root / "warehouse.duckdb", root / "t")
-    generate(warehouse.sim_dir, scale=0.01, seed=5, **QUIET)
-    land(warehouse.sim_dir, warehouse.landing_dir, through=HISTORY_END, **QUIET)
-    warehouse.build()
-    return warehouse
+    return Warehouse.history(tmp_path_factory.mktemp("boundary"), 0.01, 5, HISTORY_END)
 
 
 @pytest.fixture
 def warehouse(history: Warehouse, tmp_path: Path) -> Warehouse:
-    copy = Warehouse(
-        history.sim_dir, tmp_path / "landing", tmp_path / "warehouse.duckdb", tmp_path / "t"
-    )
-    shutil.copytree(history.landing_dir, copy.landing_dir)
-    shutil.copy(history.duckdb_path, copy.duckdb_path)
-    return copy
+    return history.copy(tmp_path)
 
 
 def _staged_batches(warehouse: Warehouse) -> dict[str, int]:
@@ -251,17 +229,6 @@ def test_a_batch_folder_copied_in_by_hand_is_never_read(warehouse: Warehouse):
 
 
 # PostgreSQL: `warehouse load` applies the same checks before it copies a batch.
-
-
-@pytest.fixture
-def database():
-    settings = {**connection_settings(), "dbname": f"warehouse_test_{uuid.uuid4().hex[:12]}"}
-    yield settings
-    admin = psycopg2.connect(**{**settings, "dbname": "postgres"})
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'drop database if exists "{settings["dbname"]}" with (force)')
-    admin.close()
 
 
 def _loaded(settings: dict) -> list[tuple]:

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import dbt_env
+from conftest import LandedWarehouse
 from webhook_receiver import WebhookReceiver
 
 from warehouse.dbt_runner import run_dbt
 from warehouse.landing import Incident, land
 from warehouse.observe import monitor, sla
-from warehouse.simulate import generate
 
 pytestmark = pytest.mark.slow
 
@@ -33,17 +30,7 @@ HISTORY_END = date(1996, 6, 30)
 QUIET = {"progress": lambda _: None}
 
 
-@dataclass
-class Warehouse:
-    sim_dir: Path
-    landing_dir: Path
-    duckdb_path: Path
-    target_dir: Path
-
-    @property
-    def env(self) -> dict[str, str]:
-        return dbt_env(self.landing_dir, self.duckdb_path, self.target_dir)
-
+class Warehouse(LandedWarehouse):
     def build(self) -> None:
         """dbt build of everything but the clickstream (the incidents here are in the order
         system's extracts; leaving 1.5 M web lines out halves each build). A failing test
@@ -80,25 +67,13 @@ class Warehouse:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory) -> Warehouse:
-    root = tmp_path_factory.mktemp("monitoring")
-    warehouse = Warehouse(
-        root / "sim", root / "landing", root / "warehouse.duckdb", root / "target"
-    )
-    generate(warehouse.sim_dir, scale=MONITOR_SCALE, seed=11, **QUIET)
-    land(warehouse.sim_dir, warehouse.landing_dir, through=HISTORY_END, **QUIET)
-    warehouse.build()
-    return warehouse
+    return Warehouse.history(tmp_path_factory.mktemp("monitoring"), MONITOR_SCALE, 11, HISTORY_END)
 
 
 @pytest.fixture
 def warehouse(history: Warehouse, tmp_path: Path) -> Warehouse:
     """A copy of the built history, to land more days into."""
-    copy = Warehouse(
-        history.sim_dir, tmp_path / "landing", tmp_path / "warehouse.duckdb", tmp_path / "target"
-    )
-    shutil.copytree(history.landing_dir, copy.landing_dir)
-    shutil.copy(history.duckdb_path, copy.duckdb_path)
-    return copy
+    return history.copy(tmp_path)
 
 
 def _land(warehouse: Warehouse, incident: str | None = None, days: int = 1) -> None:

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -36,18 +35,6 @@ def landing_dir(tmp_path_factory) -> Path:
     for cutoff in CUTOFFS:
         land(root / "sim", root / "landing", through=cutoff, **QUIET)
     return root / "landing"
-
-
-@pytest.fixture
-def database():
-    """Settings of a new, empty database; dropped after the test."""
-    settings = {**connection_settings(), "dbname": f"warehouse_test_{uuid.uuid4().hex[:12]}"}
-    yield settings
-    admin = psycopg2.connect(**{**settings, "dbname": "postgres"})
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'drop database if exists "{settings["dbname"]}" with (force)')
-    admin.close()
 
 
 def _query(settings: dict, sql: str) -> list[tuple]:
