@@ -21,9 +21,10 @@ from pathlib import Path
 import duckdb
 
 from warehouse.dbt_runner import run_dbt
-from warehouse.landing import land
+from warehouse.landing import land, read_manifest
 from warehouse.pgload import connection_settings, load
 from warehouse.simulate import generate, load_meta
+from warehouse.verify import check_batch, declared_columns
 
 WEB_MARTS = {
     "fct_events",
@@ -163,6 +164,39 @@ def print_web(label: str, target_dir: Path, landed_lines: int) -> None:
         print(f"  {label}: web models in all: {sum(web.values()):.1f} s (summed over threads)")
 
 
+# The landing boundary's checks (docs/landing.md): the on-run-start hooks that verify the new
+# files and create the raw views (DuckDB) and claim the new batches, and the per-batch
+# reconciliation test.
+BOUNDARY_NODES = {
+    "operation.warehouse.warehouse-on-run-start-0": "verify files, raw views",
+    "operation.warehouse.warehouse-on-run-start-1": "claim batches",
+    "test.warehouse.assert_batches_reconcile": "per-batch reconciliation",
+    "test.warehouse.assert_erp_records_reconcile": "whole-history reconciliation",
+}
+
+
+def print_boundary(label: str, target_dir: Path) -> None:
+    path = target_dir / "run_results.json"
+    if not path.exists():
+        return
+    seconds = {
+        result["unique_id"]: result["execution_time"]
+        for result in json.loads(path.read_text())["results"]
+    }
+    parts = ", ".join(
+        f"{name} {seconds[node]:.2f}s" for node, name in BOUNDARY_NODES.items() if node in seconds
+    )
+    print(f"  {label}: landing checks (node seconds): {parts}", flush=True)
+
+
+def verify_new_batch(landing_dir: Path) -> None:
+    """The loader's checks of the newest batch (size, SHA-256, rows, column contract)."""
+    batches = read_manifest(landing_dir)
+    check = check_batch(landing_dir, batches[-1], batches[:-1], declared_columns())
+    if check.problems:
+        raise RuntimeError("\n".join(check.problems))
+
+
 def landed_web_lines(landing_dir: Path, batches: slice) -> int:
     manifest = json.loads((landing_dir / "_manifest.json").read_text())
     return sum(batch["rows"].get("web_events", 0) for batch in manifest["batches"][batches])
@@ -267,10 +301,12 @@ def main() -> None:
             )
             target_dir = Path(env["DBT_TARGET_PATH"])
             print_layers(f"[{engine}] {label}", target_dir)
+            print_boundary(f"[{engine}] {label}", target_dir)
             print_web(f"[{engine}] {label}", target_dir, landed_web_lines(landing_dir, lines))
 
     build("whole history", slice(0, 1))
     timed("land --next", lambda: land(sim_dir, landing_dir, next_day=True, **quiet), results)
+    timed("verify the new day's files", lambda: verify_new_batch(landing_dir), results)
     build("one new day", slice(-1, None))
     for engine, env in envs.items():
         target = ["--target", engine]
