@@ -55,21 +55,30 @@
         if result.node.name == 'assert_batches_reconcile' and result.status == 'pass' -%}
         {%- do passed.append(result) -%}
     {%- endfor -%}
-    {%- if passed or target.type not in ('duckdb', 'postgres') -%}
+    {%- if passed -%}
         select 1
-    {%- elif target.type == 'postgres' -%}
-        do $$
-        begin
-            if to_regclass('raw._load_log') is not null then
-                update raw._load_log set reconciled_by = null
-                where reconciled_by = '{{ invocation_id }}';
-            end if;
-        end
-        $$
     {%- else -%}
-        update {{ reconciliation_log() }} set reconciled_by = null
-        where reconciled_by = '{{ invocation_id }}'
+        {{ adapter.dispatch('release_unreconciled_batches', 'warehouse')() }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro duckdb__release_unreconciled_batches() -%}
+    update raw._landed_files set reconciled_by = null where reconciled_by = '{{ invocation_id }}'
+{%- endmacro %}
+
+{% macro postgres__release_unreconciled_batches() -%}
+    do $$
+    begin
+        if to_regclass('raw._load_log') is not null then
+            update raw._load_log set reconciled_by = null
+            where reconciled_by = '{{ invocation_id }}';
+        end if;
+    end
+    $$
+{%- endmacro %}
+
+{% macro default__release_unreconciled_batches() -%}
+    select 1
 {%- endmacro %}
 
 
