@@ -1,6 +1,6 @@
 {#-
     Per-model freshness SLA: the newest value of column_name must be at most max_age_days
-    old on the warehouse clock (macros/clock.sql: the simulated time of the landed demo data,
+    old on the warehouse clock (as_of_timestamp(): the simulated time of the landed demo data,
     else the machine's). Returns one row naming the breach when it is older, or when the
     model is empty.
 

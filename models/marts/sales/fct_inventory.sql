@@ -2,10 +2,7 @@
 -- Grain: one version of a part-supplier offer; is_current marks today's offer.
 {{
     config(
-        indexes=on_postgres([
-            {'columns': ['part_sk']},
-            {'columns': ['supplier_sk']},
-        ])
+        indexes=postgres_indexes(['part_sk', 'supplier_sk'])
     )
 }}
 

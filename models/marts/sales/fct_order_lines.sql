@@ -2,29 +2,17 @@
 -- Incremental by arrival: each run rebuilds the lines of orders touched by newly landed
 -- batches (new or updated lines and headers, late arrivals, new dimension versions), so
 -- updates to old orders are applied and a full refresh gives the same table.
--- On PostgreSQL: indexes on the foreign keys and the date; the project's post-hooks add the
--- contract's keys (and restore foreign keys a rebuilt dimension took with it), index the
--- unique key and refresh the planner statistics.
+-- PostgreSQL indexes and keys: macros/engine_tuning (postgres_indexes, index_key_and_analyze).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='order_line_sk',
         on_schema_change='append_new_columns',
-        indexes=on_postgres([
-            {'columns': ['order_key']},
-            {'columns': ['customer_sk']},
-            {'columns': ['part_sk']},
-            {'columns': ['supplier_sk']},
-            {'columns': ['order_date']},
-        ])
+        indexes=postgres_indexes(
+            ['order_key', 'customer_sk', 'part_sk', 'supplier_sk', 'order_date'])
     )
 }}
-
--- Incremental runs also rebuild orders whose dimension members got new versions:
--- depends_on: {{ ref('snap_erp__customers') }}
--- depends_on: {{ ref('snap_erp__parts') }}
--- depends_on: {{ ref('snap_erp__suppliers') }}
 
 {%- set watermark = batch_watermark() %}
 

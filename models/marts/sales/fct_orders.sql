@@ -1,24 +1,14 @@
 -- Orders with their totals. Grain: one order. Incremental by arrival like fct_order_lines.
--- On PostgreSQL: indexes on the foreign keys and the date; the project's post-hooks add the
--- contract's keys (and restore foreign keys a rebuilt dimension took with it), index the
--- unique key and refresh the planner statistics.
+-- PostgreSQL indexes and keys: macros/engine_tuning (postgres_indexes, index_key_and_analyze).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='order_key',
         on_schema_change='append_new_columns',
-        indexes=on_postgres([
-            {'columns': ['customer_sk']},
-            {'columns': ['order_date']},
-        ])
+        indexes=postgres_indexes(['customer_sk', 'order_date'])
     )
 }}
-
--- Incremental runs also rebuild orders whose dimension members got new versions:
--- depends_on: {{ ref('snap_erp__customers') }}
--- depends_on: {{ ref('snap_erp__parts') }}
--- depends_on: {{ ref('snap_erp__suppliers') }}
 
 {%- set watermark = batch_watermark() %}
 

@@ -1,28 +1,17 @@
 -- Clickstream events. Grain: one valid event (duplicates removed, invalid and bot lines in
 -- stg_web__quarantine). Incremental like fct_sessions: all events of the visitors with newly
 -- landed events are rebuilt, since a late event can change their sessions.
--- On PostgreSQL: indexes on the foreign keys and the date; the project's post-hooks add the
--- contract's keys (and restore foreign keys a rebuilt dimension took with it), index the
--- unique key and refresh the planner statistics.
+-- The delete key, anonymous_id, is the visitor whose rows a run replaces, not the grain.
+-- PostgreSQL indexes and keys: macros/engine_tuning (postgres_indexes, index_key_and_analyze).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
         on_schema_change='append_new_columns',
-        indexes=on_postgres([
-            {'columns': ['session_id']},
-            {'columns': ['customer_sk']},
-            {'columns': ['part_sk']},
-            {'columns': ['event_date']},
-        ])
+        indexes=postgres_indexes(['session_id', 'customer_sk', 'part_sk', 'event_date'])
     )
 }}
-
--- depends_on: {{ ref('snap_erp__customers') }}
--- depends_on: {{ ref('snap_erp__parts') }}
--- depends_on: {{ ref('stg_erp__orders') }}
--- depends_on: {{ ref('stg_erp__order_lines') }}
 
 {%- set watermark = batch_watermark() %}
 

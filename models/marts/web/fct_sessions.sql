@@ -2,30 +2,18 @@
 -- campaign ends it; see int_web__events_sessionized). Incremental: the sessions of visitors
 -- with newly landed events (or whose customer got a new version) are rebuilt whole, so a late
 -- event that belongs to an old session updates it.
--- On PostgreSQL: indexes on the foreign keys and the date; the project's post-hooks add the
--- contract's keys (and restore foreign keys a rebuilt dimension took with it), index the
--- unique key and refresh the planner statistics.
+-- The delete key, anonymous_id, is the visitor whose rows a run replaces, not the grain.
+-- PostgreSQL indexes and keys: macros/engine_tuning (postgres_indexes, index_key_and_analyze).
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
         on_schema_change='append_new_columns',
-        indexes=on_postgres([
-            {'columns': ['customer_sk']},
-            {'columns': ['channel_sk']},
-            {'columns': ['device_sk']},
-            {'columns': ['session_date']},
-            {'columns': ['order_key']},
-        ])
+        indexes=postgres_indexes(
+            ['customer_sk', 'channel_sk', 'device_sk', 'session_date', 'order_key'])
     )
 }}
-
--- depends_on: {{ ref('stg_web__events') }}
--- depends_on: {{ ref('snap_erp__customers') }}
--- depends_on: {{ ref('snap_erp__parts') }}
--- depends_on: {{ ref('stg_erp__orders') }}
--- depends_on: {{ ref('stg_erp__order_lines') }}
 
 {%- set watermark = batch_watermark() %}
 

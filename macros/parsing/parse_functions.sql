@@ -9,7 +9,7 @@
     `stable` (a cast can read session settings such as DateStyle), not `volatile`: PostgreSQL
     stores a CTE holding a volatile call in temporary files, every row of it, while it streams
     one without. A model that parses in a CTE ends the CTE with evaluate_once(), so that each
-    line is parsed once and not once per column read from the result (macros/parsing.sql).
+    line is parsed once and not once per column read from the result (evaluate_once, macros/engine_tuning/evaluate_once.sql).
 -#}
 
 {#- Function name (without schema) -> the SQL type it parses text into. -#}
@@ -80,7 +80,7 @@
     end
     $body$;
     {%- endfor %}
-    {#- fail_with() (macros/reconciliation.sql): a query that must fail with a message -#}
+    {#- fail_with() (macros/observability/reconciliation.sql): a query that must fail with a message -#}
     create or replace function {{ parse_function_schema() }}.fail(message text)
     returns text language plpgsql volatile as $body$
     begin

@@ -1,0 +1,9 @@
+{#- Surrogate key of the unknown member row every dimension carries. -#}
+{% macro unknown_member_sk() -%}
+    '-1'
+{%- endmacro %}
+
+{#- Natural key of the unknown member row. -#}
+{% macro unknown_member_key() -%}
+    -1
+{%- endmacro %}
