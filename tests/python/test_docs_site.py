@@ -113,7 +113,7 @@ def test_the_project_tab_lists_every_mart(docs_site, page):
     _open(marts_folder)
     marts = _marts(manifest)
     folders = {path.split("/")[1] for path in marts.values()}
-    assert folders >= {"sales", "web", "reporting"}
+    assert folders >= {"sales", "web", "observability"}
     for name in sorted(folders):
         _open(_subfolder(marts_folder, name))
     entries = marts_folder.locator("a.menu-node").filter(visible=True)

@@ -125,7 +125,7 @@ def _can_read(settings: dict, table: str) -> bool:
             [
                 "marts.dim_customers_pii",
                 "staging.stg_erp__customers",
-                "intermediate.int_web__sessions",
+                "intermediate.int_web__sessions_aggregated",
                 "snapshots.snap_erp__customers",
                 "raw.erp_customer",
             ],
@@ -308,7 +308,7 @@ def test_postgres_full_refresh_keeps_the_unique_key_indexes(postgres_full_refres
     for table, key in (
         ("stg_web__events", "(event_id)"),
         ("int_web__events_sessionized", "(anonymous_id)"),
-        ("int_web__sessions", "(anonymous_id)"),
+        ("int_web__sessions_aggregated", "(anonymous_id)"),
         ("fct_events", "(anonymous_id)"),
     ):
         assert (table, key) in indexed, (table, key)

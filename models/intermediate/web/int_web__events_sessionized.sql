@@ -38,7 +38,7 @@ visitors as (
 events as (
     -- the columns sessionizing needs, no more: the window functions below sort these rows
     -- (all events on a full build), and the model stores them; the events' other attributes
-    -- stay in staging, where fct_events and int_web__sessions read them by event_id
+    -- stay in staging, where fct_events and int_web__sessions_aggregated read them by event_id
     select
         events.event_id,
         events.anonymous_id,
@@ -125,7 +125,7 @@ final as (
         -- keys
         numbered.event_id,
         {{ dbt_utils.generate_surrogate_key(['numbered.anonymous_id', 'numbered.session_number']) }}
-            as session_id,
+            as session_sk,
         numbered.anonymous_id,
         cast(numbered.session_number as integer) as session_number,
         numbered.customer_key,

@@ -17,7 +17,7 @@
 {%- set watermark = batch_watermark() %}
 
 with order_lines as (
-    select * from {{ ref('int_order_lines_joined') }}
+    select * from {{ ref('int_sales__order_lines_joined') }}
     where order_key in {{ orders_to_rebuild(watermark) }}
 ),
 

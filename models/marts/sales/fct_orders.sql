@@ -26,7 +26,7 @@ line_totals as (
         cast(sum(gross_amount) as decimal(18, 6)) as gross_amount,
         max(_batch_id) as _batch_id,
         max(_updated_at) as _updated_at
-    from {{ ref('int_order_lines_joined') }}
+    from {{ ref('int_sales__order_lines_joined') }}
     where order_key in (select orders.order_key from orders)
     group by order_key
 ),

@@ -1,28 +1,18 @@
 -- Acquisition channels: where sessions came from. Grain: one channel group, source, medium and
 -- campaign combination seen on a session's landing event (plus the unknown member).
 with sessions as (
-    select * from {{ ref('int_web__sessions') }}
+    select * from {{ ref('int_web__sessions_aggregated') }}
 ),
 
-distinct_channels as (
+known as (
+    -- channel_sk: the sessions' own key of these attributes
     select distinct
+        channel_sk,
         channel_group,
         channel_source,
         channel_medium,
         channel_campaign
     from sessions
-),
-
-known as (
-    select
-        {{ dbt_utils.generate_surrogate_key(
-            ['channel_group', 'channel_source', 'channel_medium', 'channel_campaign']) }}
-            as channel_sk,
-        channel_group,
-        channel_source,
-        channel_medium,
-        channel_campaign
-    from distinct_channels
 ),
 
 unknown_member as (

@@ -1,25 +1,17 @@
 -- Devices sessions were made from. Grain: one device type, browser and operating system
 -- (plus the unknown member).
 with sessions as (
-    select * from {{ ref('int_web__sessions') }}
+    select * from {{ ref('int_web__sessions_aggregated') }}
 ),
 
-distinct_devices as (
+known as (
+    -- device_sk: the sessions' own key of these attributes
     select distinct
+        device_sk,
         coalesce(device, 'unknown') as device_type,
         browser,
         operating_system
     from sessions
-),
-
-known as (
-    select
-        {{ dbt_utils.generate_surrogate_key(['device_type', 'browser', 'operating_system']) }}
-            as device_sk,
-        device_type,
-        browser,
-        operating_system
-    from distinct_devices
 ),
 
 unknown_member as (

@@ -9,7 +9,7 @@
         incremental_strategy='delete+insert',
         unique_key='anonymous_id',
         on_schema_change='append_new_columns',
-        indexes=postgres_indexes(['session_id', 'customer_sk', 'part_sk', 'event_date'])
+        indexes=postgres_indexes(['session_sk', 'customer_sk', 'part_sk', 'event_date'])
     )
 }}
 
@@ -34,7 +34,7 @@ final as (
     select
         -- keys
         events.event_id,
-        events.session_id,
+        events.session_sk,
         events.anonymous_id,
         -- foreign keys
         coalesce(customers.customer_sk, {{ unknown_member_sk() }}) as customer_sk,

@@ -18,20 +18,12 @@
 {%- set watermark = batch_watermark() %}
 
 with sessions as (
-    select * from {{ ref('int_web__sessions') }}
+    select * from {{ ref('int_web__sessions_aggregated') }}
     where anonymous_id in {{ web_visitors_to_rebuild(watermark) }}
 ),
 
 customers as (
     select * from {{ ref('dim_customers') }}
-),
-
-channels as (
-    select * from {{ ref('dim_channels') }}
-),
-
-devices as (
-    select * from {{ ref('dim_devices') }}
 ),
 
 orders as (
@@ -44,14 +36,14 @@ orders as (
 final as (
     select
         -- keys
-        sessions.session_id,
+        sessions.session_sk,
         sessions.anonymous_id,
         sessions.session_number,
         -- foreign keys
         coalesce(customers.customer_sk, {{ unknown_member_sk() }}) as customer_sk,
         coalesce(sessions.customer_key, {{ unknown_member_key() }}) as customer_key,
-        coalesce(channels.channel_sk, {{ unknown_member_sk() }}) as channel_sk,
-        coalesce(devices.device_sk, {{ unknown_member_sk() }}) as device_sk,
+        sessions.channel_sk,
+        sessions.device_sk,
         sessions.order_key,
         cast(sessions.started_at as date) as session_date,
         -- attributes
@@ -83,16 +75,7 @@ final as (
     left join customers
         on sessions.customer_key = customers.customer_key
         and {{ valid_at('customers', 'sessions.started_at') }}
-    left join channels
-        on sessions.channel_group = channels.channel_group
-        and sessions.channel_source = channels.channel_source
-        and sessions.channel_medium = channels.channel_medium
-        and sessions.channel_campaign = channels.channel_campaign
     left join orders on sessions.order_key = orders.order_key
-    left join devices
-        on coalesce(sessions.device, 'unknown') = devices.device_type
-        and sessions.browser = devices.browser
-        and sessions.operating_system = devices.operating_system
 )
 
 select * from final

@@ -5,7 +5,7 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='quarantine_id'
+        unique_key='quarantine_sk'
     )
 }}
 
@@ -34,7 +34,7 @@ numbered as (
 final as (
     select
         {{ dbt_utils.generate_surrogate_key(
-            ['entity', '_batch_id', 'raw_payload', 'copy_number']) }} as quarantine_id,
+            ['entity', '_batch_id', 'raw_payload', 'copy_number']) }} as quarantine_sk,
         'web' as source_name,
         entity,
         reason,

@@ -37,14 +37,14 @@ ordered as (
     select
         events.*,
         row_number() over (
-            partition by events.session_id order by events.client_ts, events.event_id
+            partition by events.session_sk order by events.client_ts, events.event_id
         ) as event_position
     from events
 ),
 
 sessions as (
     select
-        session_id,
+        session_sk,
         min(anonymous_id) as anonymous_id,
         min(session_number) as session_number,
         max(stitched_customer_key) as customer_key,
@@ -63,7 +63,7 @@ sessions as (
         -- exactly one event per session has position 1
         max(case when event_position = 1 then event_id end) as first_event_id
     from ordered
-    group by session_id
+    group by session_sk
 ),
 
 first_events as (
@@ -82,9 +82,9 @@ first_events as (
     left join staged_events on sessions.first_event_id = staged_events.event_id
 ),
 
-final as (
+attributed as (
     select
-        first_events.session_id,
+        first_events.session_sk,
         first_events.anonymous_id,
         first_events.session_number,
         first_events.customer_key,
@@ -123,6 +123,18 @@ final as (
     left join channel_groups on lower(first_events.utm_medium) = channel_groups.utm_medium
     left join referrer_channels
         on first_events.referrer_domain = referrer_channels.referrer_domain
+),
+
+final as (
+    select
+        attributed.*,
+        -- the keys of dim_channels and dim_devices, from the attributes they are made of
+        {{ dbt_utils.generate_surrogate_key(
+            ['channel_group', 'channel_source', 'channel_medium', 'channel_campaign']) }}
+            as channel_sk,
+        {{ dbt_utils.generate_surrogate_key(
+            ["coalesce(device, 'unknown')", 'browser', 'operating_system']) }} as device_sk
+    from attributed
 )
 
 select * from final

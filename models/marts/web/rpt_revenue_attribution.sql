@@ -4,7 +4,7 @@
 with sessions as (
     -- the columns used below: PostgreSQL stores this CTE (it is read twice)
     select
-        session_id,
+        session_sk,
         customer_key,
         started_at,
         converted,
@@ -20,7 +20,7 @@ channels as (
 
 conversions as (
     select
-        session_id,
+        session_sk,
         customer_key,
         started_at,
         order_revenue,
@@ -42,7 +42,7 @@ first_touch as (
             customer_key,
             channel_sk,
             row_number() over (
-                partition by customer_key order by started_at, session_id
+                partition by customer_key order by started_at, session_sk
             ) as session_position
         from sessions
     ) as positioned
