@@ -310,6 +310,8 @@ def test_postgres_full_refresh_keeps_the_unique_key_indexes(postgres_full_refres
         ("int_web__events_sessionized", "(anonymous_id)"),
         ("int_web__sessions_aggregated", "(anonymous_id)"),
         ("fct_events", "(anonymous_id)"),
+        ("int_sales__orders_last_changed", "(order_key)"),
+        ("int_web__visitors_last_changed", "(anonymous_id)"),
     ):
         assert (table, key) in indexed, (table, key)
 

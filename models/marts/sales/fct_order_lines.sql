@@ -18,7 +18,11 @@
 
 with order_lines as (
     select * from {{ ref('int_sales__order_lines_joined') }}
-    where order_key in {{ orders_to_rebuild(watermark) }}
+    -- the orders changed since this model last ran (all of them on a full build)
+    where order_key in (
+        select order_key from {{ ref('int_sales__orders_last_changed') }}
+        where last_changed_batch > {{ watermark }}
+    )
 ),
 
 customers as (

@@ -14,7 +14,11 @@
 
 with orders as (
     select * from {{ ref('stg_erp__orders') }}
-    where order_key in {{ orders_to_rebuild(watermark) }}
+    -- the orders changed since this model last ran (all of them on a full build)
+    where order_key in (
+        select order_key from {{ ref('int_sales__orders_last_changed') }}
+        where last_changed_batch > {{ watermark }}
+    )
 ),
 
 line_totals as (

@@ -17,7 +17,11 @@
 
 with events as (
     select * from {{ ref('int_web__events_sessionized') }}
-    where anonymous_id in {{ web_visitors_to_rebuild(watermark) }}
+    -- the visitors changed since this model last ran (all of them on a full build)
+    where anonymous_id in (
+        select anonymous_id from {{ ref('int_web__visitors_last_changed') }}
+        where last_changed_batch > {{ watermark }}
+    )
     -- the visitors to rebuild first, then their attributes (join_on_key)
     {{ evaluate_once() }}
 ),

@@ -19,7 +19,11 @@
 
 with sessions as (
     select * from {{ ref('int_web__sessions_aggregated') }}
-    where anonymous_id in {{ web_visitors_to_rebuild(watermark) }}
+    -- the visitors changed since this model last ran (all of them on a full build)
+    where anonymous_id in (
+        select anonymous_id from {{ ref('int_web__visitors_last_changed') }}
+        where last_changed_batch > {{ watermark }}
+    )
 ),
 
 customers as (
