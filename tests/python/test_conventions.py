@@ -65,15 +65,26 @@ def test_sqlfluff_flags_what_our_style_forbids(sql: str, rule: str, tmp_path: Pa
     assert rule in _sqlfluff(sql, tmp_path)
 
 
-@pytest.mark.slow
-def test_dbt_bouncer_catches_a_mart_reading_a_source_and_an_undocumented_model(tmp_path):
-    target = tmp_path / "target"
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory) -> Path:
+    """The project's manifest, parsed with the lint target into a folder of its own."""
+    target = tmp_path_factory.mktemp("parsed") / "target"
     subprocess.run(
         [dbt_executable(), "parse", "--quiet", "--target", "lint"],
         cwd=PROJECT_DIR,
         env=dbt_environment(PROJECT_DIR, {"DBT_TARGET_PATH": str(target)}),
         check=True,
     )
+    return target
+
+
+@pytest.mark.slow
+def test_dbt_bouncer_catches_a_mart_reading_a_source_and_an_undocumented_model(
+    parsed: Path, tmp_path: Path
+):
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "manifest.json").write_text((parsed / "manifest.json").read_text())
     config = yaml.safe_load((PROJECT_DIR / "dbt-bouncer.yml").read_text())
     config["dbt_artifacts_dir"] = str(target)
     config_file = tmp_path / "dbt-bouncer.yml"
@@ -94,12 +105,36 @@ def test_dbt_bouncer_catches_a_mart_reading_a_source_and_an_undocumented_model(t
 
     manifest_file = target / "manifest.json"
     manifest = json.loads(manifest_file.read_text())
-    fct_orders = manifest["nodes"]["model.warehouse.fct_orders"]
-    fct_orders["depends_on"]["nodes"].append("source.warehouse.erp.orders")
-    manifest["nodes"]["model.warehouse.dim_parts"]["description"] = ""
+    nodes = manifest["nodes"]
+    nodes["model.warehouse.fct_orders"]["depends_on"]["nodes"].append("source.warehouse.erp.orders")
+    nodes["model.warehouse.dim_parts"]["description"] = ""
+    del nodes["model.warehouse.fct_inventory"]["meta"]["grain"]
+    nodes["model.warehouse.fct_inventory"]["config"]["meta"].pop("grain", None)
+    nodes["model.warehouse.rpt_customer_cohorts"]["access"] = "protected"
+    manifest["macros"]["macro.warehouse.safe_parse"]["description"] = ""
     manifest_file.write_text(json.dumps(manifest))
     broken = bouncer()
     assert broken.returncode != 0
     output = " ".join(broken.stdout.split())
     assert "check_lineage_source_cannot_be_used" in output and "fct_orders" in output
     assert "check_model_description_populated" in output and "dim_parts" in output
+    assert "check_model_has_meta_keys" in output and "fct_inventory" in output
+    assert "check_exposure_based_on_non_public_models" in output
+    assert "check_macro_description_populated" in output and "safe_parse" in output
+
+
+@pytest.mark.slow
+def test_every_grain_names_columns_of_its_model(parsed: Path):
+    """meta.grain lists columns the model's YAML declares (a renamed column would leave the
+    grain naming one that no longer exists)."""
+    manifest = json.loads((parsed / "manifest.json").read_text())
+    models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == "warehouse"
+    ]
+    with_grain = [node for node in models if node["config"]["meta"].get("grain")]
+    assert len(with_grain) >= 35
+    for node in with_grain:
+        undeclared = set(node["config"]["meta"]["grain"]) - set(node["columns"])
+        assert not undeclared, (node["name"], sorted(undeclared))
