@@ -8,21 +8,54 @@
     )
 }}
 
-{{ latest_valid_versions(
-    ref('base_erp__part'),
-    key_columns=["part_key"],
-    columns=[
-        "part_key",
-        "part_name",
-        "manufacturer",
-        "brand",
-        "part_type",
-        "part_size",
-        "container",
-        "retail_price",
-        "part_comment",
-        "updated_at",
-        "_batch_id",
-        "_arrived_at",
-    ]
-) }}
+{#- the columns this model stages, in order -#}
+{%- set staged_columns = [
+    "part_key",
+    "part_name",
+    "manufacturer",
+    "brand",
+    "part_type",
+    "part_size",
+    "container",
+    "retail_price",
+    "part_comment",
+    "updated_at",
+    "_batch_id",
+    "_arrived_at",
+] %}
+
+with arrived as (
+    -- the valid records of the batches landed since this model last ran
+    select
+        {{ staged_columns | join(',\n        ') }}
+    from {{ ref('base_erp__part') }}
+    where _invalid_reason is null
+        and _batch_id > {{ batch_watermark() }}
+),
+
+candidates as (
+    -- and, on an incremental run, the staged version of every key that arrived again
+    select * from arrived
+    {{ staged_versions_of_arrived_keys(staged_columns, ['part_key']) }}
+),
+
+ranked as (
+    -- per key, the newest change wins, then the newest batch, then the latest arrival: a
+    -- duplicate or a version that arrives after its successor never does
+    select
+        candidates.*,
+        row_number() over (
+            partition by part_key
+            order by updated_at desc, _batch_id desc, _arrived_at desc
+        ) as version_rank
+    from candidates
+),
+
+final as (
+    select
+        {{ staged_columns | join(',\n        ') }}
+    from ranked
+    where version_rank = 1
+)
+
+select * from final
