@@ -62,8 +62,7 @@ def _add_dirs(parser: argparse.ArgumentParser, landing: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from warehouse.simulate import FaultConfig
-    from warehouse.simulate_web import WebConfig
+    from warehouse.simulate import FaultConfig, WebConfig
 
     defaults = FaultConfig()
     web_defaults = WebConfig()
@@ -359,8 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "generate":
-            from warehouse.simulate import FaultConfig, generate
-            from warehouse.simulate_web import WebConfig
+            from warehouse.simulate import FaultConfig, WebConfig, generate
 
             faults = FaultConfig(
                 late_rate=args.late_rate,

@@ -34,8 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.simulate import DRIFT_COLUMN, ENTITIES, load_meta
-from warehouse.simulate_web import EVENTS_FILE, WEB_DIR
+from warehouse.simulate import DRIFT_COLUMN, ENTITIES, EVENTS_FILE, WEB_DIR, load_meta
 
 SOURCE = "erp"
 # The web clickstream: one entity, its manifest row key, and the file of a batch.
