@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -52,15 +52,32 @@ MALFORMATIONS: dict[str, tuple[str, str, str | None, str | None]] = {
 
 @dataclass(frozen=True)
 class FaultConfig:
-    """Rates of the injected faults (fractions of records, or of days for empty days)."""
+    """Rates of the injected faults (fractions of records, or of days for empty days).
 
-    late_rate: float = 0.02
-    late_max_days: int = 10
-    duplicate_rate: float = 0.01
-    out_of_order_rate: float = 0.01
-    malformed_rate: float = 0.001
-    empty_day_rate: float = 0.01
-    drift_date: date = date(1996, 1, 1)
+    Each field's metadata holds the help of its `warehouse generate` option."""
+
+    late_rate: float = field(
+        default=0.02, metadata={"help": "share of records that arrive 1..late-max-days late"}
+    )
+    late_max_days: int = field(
+        default=10, metadata={"help": "longest delay of a late record, in days"}
+    )
+    duplicate_rate: float = field(
+        default=0.01, metadata={"help": "share of records delivered twice"}
+    )
+    out_of_order_rate: float = field(
+        default=0.01, metadata={"help": "share of versions that arrive after their successor"}
+    )
+    malformed_rate: float = field(
+        default=0.001, metadata={"help": "share of records followed by a malformed copy"}
+    )
+    empty_day_rate: float = field(
+        default=0.01, metadata={"help": "share of days on which nothing arrives"}
+    )
+    drift_date: date = field(
+        default=date(1996, 1, 1),
+        metadata={"help": "date from which the orders extract has a new column"},
+    )
 
     def validate(self) -> None:
         for name in (

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -146,16 +146,44 @@ class WebConfig:
 
     ``browse_sessions_per_order`` drives the volume: a converting session has 5 + 2 x lines
     events (13 on average), a browsing session 2-6 (4), so the default 1.5 gives about 20
-    lines per order with the faults.
+    lines per order with the faults. Each field's metadata holds the help of its `warehouse
+    generate` option (``--web-<field>`` unless it names its ``flag``; a float is a rate in
+    [0, 1) unless it names its ``range``).
     """
 
-    browse_sessions_per_order: float = 1.5
-    late_rate: float = 0.01
-    duplicate_rate: float = 0.01
-    malformed_rate: float = 0.002
-    unknown_type_rate: float = 0.002
-    bot_session_rate: float = 0.03  # bot sessions per order
-    property_drift_date: date = date(1996, 7, 1)
+    browse_sessions_per_order: float = field(
+        default=1.5,
+        metadata={
+            "flag": "--web-browse-sessions",
+            "range": (0.0, 100.0),
+            "help": "non-converting sessions per order, the volume knob: about 13 + 4 x this "
+            "events per order",
+        },
+    )
+    late_rate: float = field(
+        default=0.01,
+        metadata={"help": "share of events received 1 hour to 3 days after they were sent"},
+    )
+    duplicate_rate: float = field(
+        default=0.01, metadata={"help": "share of events delivered twice"}
+    )
+    malformed_rate: float = field(
+        default=0.002, metadata={"help": "share of events followed by a malformed copy"}
+    )
+    unknown_type_rate: float = field(
+        default=0.002,
+        metadata={"help": "share of events followed by an event of an unknown type"},
+    )
+    bot_session_rate: float = field(
+        default=0.03, metadata={"flag": "--web-bot-rate", "help": "bot sessions per order"}
+    )
+    property_drift_date: date = field(
+        default=date(1996, 7, 1),
+        metadata={
+            "flag": "--web-drift-date",
+            "help": "date from which events carry the new property page_load_ms",
+        },
+    )
 
     def validate(self) -> None:
         for name in (
