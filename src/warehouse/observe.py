@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from warehouse.dbt_runner import AS_OF_VAR, project_dir, simulated_now, venv_executable
 
@@ -251,7 +252,7 @@ def run_summary(target_dir: Path, since: float = 0.0) -> str | None:
             attached = ".".join(node["sources"][0])
         return f"{name} (on {attached})" if attached else name
 
-    by_status: dict[str, list[dict]] = {}
+    by_status: dict[str, list[dict[str, Any]]] = {}
     for result in results:
         by_status.setdefault(result["status"], []).append(result)
     lines = []

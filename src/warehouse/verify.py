@@ -18,6 +18,7 @@ import duckdb
 import yaml
 
 from warehouse.dbt_runner import project_dir
+from warehouse.duck import one_row
 from warehouse.landing import Batch, FileRecord, file_sha256, read_web_lines_sql
 
 # Columns a reader finds in a landed Parquet file that no extract sends.
@@ -79,7 +80,7 @@ def _rows(path: Path) -> int:
             sql = f"select num_rows from parquet_file_metadata('{path}')"
         else:
             sql = f"select count(*) from {read_web_lines_sql(path)}"
-        return int(con.execute(sql).fetchone()[0])
+        return int(one_row(con, sql)[0])
 
 
 def _columns(path: Path) -> set[str]:
