@@ -77,7 +77,7 @@ chromium: ## make sure headless Chromium is installed for the browser tests (apt
 postgres: ## make sure PostgreSQL answers on PGHOST:PGPORT (starts the local cluster if not)
 	scripts/ensure-postgres
 
-lint: venv deps ## every pre-commit hook on every file: whitespace, YAML, secrets, ruff, sqlfluff, dbt parse, dbt-bouncer
+lint: venv deps ## every pre-commit hook on every file: whitespace, YAML, secrets, ruff, mypy, sqlfluff, dbt parse, dbt-bouncer
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 
 fix: venv deps ## safe fixes: ruff (lint and format), sqlfluff fix, whitespace

@@ -14,9 +14,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.dbt_runner import PROJECT_DIR, venv_executable
+from warehouse.dbt_runner import project_dir, venv_executable
 
-RECORD_DIR = PROJECT_DIR / "coverage"
+# the recorded levels, in the project
+RECORD_SUBDIR = "coverage"
 # The project's own resources: dbt-coverage also sees the packages' models (Elementary's
 # live under models/edr), whose paths do not start with these.
 OWN_PATHS = ["models/staging", "models/intermediate", "models/marts", "snapshots/", "seeds/"]
@@ -70,10 +71,12 @@ def _report_rate(report: Path) -> tuple[int, int]:
     return int(data["covered"]), int(data["total"])
 
 
-def measure(artifacts_dir: Path, output_dir: Path, record_dir: Path = RECORD_DIR) -> list[Figure]:
+def measure(artifacts_dir: Path, output_dir: Path, record_dir: Path | None = None) -> list[Figure]:
     """Runs dbt-coverage for each measure on the artifacts of `dbt docs generate` in
     artifacts_dir, writes its reports to output_dir, and returns the figures with their
-    recorded levels."""
+    recorded levels (in record_dir, default the project's coverage/)."""
+    project = project_dir()
+    record_dir = record_dir or project / RECORD_SUBDIR
     for name in ("catalog.json", "manifest.json"):
         if not (artifacts_dir / name).exists():
             raise CoverageError(
@@ -89,7 +92,7 @@ def measure(artifacts_dir: Path, output_dir: Path, record_dir: Path = RECORD_DIR
             "compute",
             kind,
             "--project-dir",
-            str(PROJECT_DIR),
+            str(project),
             "--run-artifacts-dir",
             str(artifacts_dir),
             "--cov-report",
@@ -110,8 +113,10 @@ def measure(artifacts_dir: Path, output_dir: Path, record_dir: Path = RECORD_DIR
     return figures
 
 
-def record(output_dir: Path, record_dir: Path = RECORD_DIR) -> None:
-    """Makes the reports in output_dir the recorded levels."""
+def record(output_dir: Path, record_dir: Path | None = None) -> None:
+    """Makes the reports in output_dir the recorded levels (default: the project's
+    coverage/)."""
+    record_dir = record_dir or project_dir() / RECORD_SUBDIR
     record_dir.mkdir(parents=True, exist_ok=True)
     for name in MEASURES:
         # one table per line, so that a diff of the record shows which table moved

@@ -1,4 +1,8 @@
-"""Runs dbt commands of the project from Python (the CLI, the demo build and the tests)."""
+"""Runs dbt commands of the project from Python (the CLI, the demo build and the tests).
+
+The project is the one the user is in: the nearest folder at or above the current directory
+that holds a dbt_project.yml, or the folder in WAREHOUSE_PROJECT_DIR (the CLI's
+--project-dir sets it), never the folder the package happens to be installed from."""
 
 from __future__ import annotations
 
@@ -10,9 +14,39 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+PROJECT_FILE = "dbt_project.yml"
+PROJECT_DIR_ENV = "WAREHOUSE_PROJECT_DIR"
 DEFAULT_LANDING_DIR = Path("data/landing")
 AS_OF_VAR = "WAREHOUSE_AS_OF"
+
+
+class ProjectNotFoundError(FileNotFoundError):
+    """No dbt project where the command was asked to work."""
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """The nearest folder at or above start (default: the current directory) holding a
+    dbt_project.yml; raises ProjectNotFoundError naming start when there is none."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    raise ProjectNotFoundError(
+        f"no {PROJECT_FILE} in {here} or any folder above it: run the command inside the "
+        "warehouse project or name it with --project-dir"
+    )
+
+
+def project_dir() -> Path:
+    """The dbt project to work on: $WAREHOUSE_PROJECT_DIR when set (it must hold a
+    dbt_project.yml), else the one found from the current directory (find_project_dir)."""
+    named = os.environ.get(PROJECT_DIR_ENV)
+    if not named:
+        return find_project_dir()
+    folder = Path(named).resolve()
+    if not (folder / PROJECT_FILE).is_file():
+        raise ProjectNotFoundError(f"no {PROJECT_FILE} in {folder} ({PROJECT_DIR_ENV})")
+    return folder
 
 
 def simulated_now(landing_dir: Path) -> str | None:
@@ -50,14 +84,16 @@ def dbt_executable() -> str:
 
 
 def dbt_environment(
-    project_dir: Path = PROJECT_DIR, env: Mapping[str, str] | None = None
+    project: Path | None = None, env: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The environment for a dbt command: os.environ and env, no anonymous usage stats, and
     WAREHOUSE_AS_OF set to the simulated clock of the landing zone dbt reads unless it is set
     already (see simulated_now)."""
     full_env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})}
     if AS_OF_VAR not in full_env:
-        landing_dir = project_dir / full_env.get("WAREHOUSE_LANDING_DIR", DEFAULT_LANDING_DIR)
+        landing_dir = (project or project_dir()) / full_env.get(
+            "WAREHOUSE_LANDING_DIR", DEFAULT_LANDING_DIR
+        )
         as_of = simulated_now(landing_dir)
         if as_of:
             full_env[AS_OF_VAR] = as_of
@@ -66,17 +102,18 @@ def dbt_environment(
 
 def run_dbt(
     args: list[str],
-    project_dir: Path = PROJECT_DIR,
+    project: Path | None = None,
     env: Mapping[str, str] | None = None,
     capture: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `dbt <args>` in the project directory; raise with the output when it fails.
-    The environment gets the warehouse clock (see dbt_environment)."""
-    full_env = dbt_environment(project_dir, env)
+    """Run `dbt <args>` in the project directory (default: project_dir()); raise with the
+    output when it fails. The environment gets the warehouse clock (see dbt_environment)."""
+    project = project or project_dir()
+    full_env = dbt_environment(project, env)
     command = [dbt_executable(), *args]
     result = subprocess.run(
         command,
-        cwd=project_dir,
+        cwd=project,
         env=full_env,
         text=True,
         capture_output=capture,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -37,3 +38,12 @@ def connect_with_tpch(database: str | Path = ":memory:") -> duckdb.DuckDBPyConne
     con.execute(f"INSTALL '{tpch_extension_path()}'")
     con.execute("LOAD tpch")
     return con
+
+
+def one_row(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...]:
+    """The single row a query returns (an aggregate, a metadata lookup); raises when the query
+    returns none."""
+    row = con.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError(f"no row from: {sql.strip()[:200]}")
+    return row

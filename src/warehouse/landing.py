@@ -34,8 +34,8 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.simulate import DRIFT_COLUMN, ENTITIES, load_meta
-from warehouse.simulate_web import EVENTS_FILE, WEB_DIR
+from warehouse.duck import one_row
+from warehouse.simulate import DRIFT_COLUMN, ENTITIES, EVENTS_FILE, WEB_DIR, load_meta
 
 SOURCE = "erp"
 # The web clickstream: one entity, its manifest row key, and the file of a batch.
@@ -259,7 +259,9 @@ def watermark(landing_dir: Path) -> date | None:
     return date.fromisoformat(batches[-1].through) if batches else None
 
 
-def _remove_unrecorded(landing_dir: Path, recorded: set[int], progress: Callable) -> None:
+def _remove_unrecorded(
+    landing_dir: Path, recorded: set[int], progress: Callable[[str], None]
+) -> None:
     entity_dirs = [*(landing_dir / SOURCE).glob("*"), *(landing_dir / WEB_SOURCE).glob("*")]
     for entity_dir in entity_dirs:
         for batch_dir in entity_dir.glob("batch=*"):
@@ -393,7 +395,7 @@ def _write_batch(
         keep, replace = "true", ""
         if incident is not None:
             keep = incident.filter(entity)
-            if incident.entity == entity and incident.kind == "drop-column":
+            if incident.entity == entity and incident.kind == "drop-column" and incident.column:
                 exclude.append(incident.column)
             if incident.entity == entity and incident.kind == "nulls":
                 replace = f" replace (cast(null as varchar) as {incident.column})"
@@ -409,9 +411,7 @@ def _write_batch(
             ) to '{tmp_dir / "data.parquet"}' (format parquet, compression zstd)
             """
         )
-        (count,) = con.execute(
-            f"select count(*) from read_parquet('{tmp_dir / 'data.parquet'}')"
-        ).fetchone()
+        (count,) = one_row(con, f"select count(*) from read_parquet('{tmp_dir / 'data.parquet'}')")
         rows[entity] = int(count)
         moves.append((tmp_dir, final_dir))
     web_source = sim_dir / WEB_SOURCE / EVENTS_FILE
@@ -421,15 +421,16 @@ def _write_batch(
         tmp_dir.mkdir(parents=True, exist_ok=True)
         # Only the line text, in the simulator's arrival order (the scan keeps file order);
         # written even when empty, so every batch has a file.
-        (count,) = con.execute(
+        (count,) = one_row(
+            con,
             f"""
             copy (
                 select raw_line from read_parquet('{web_source}')
                 where {lower} and {upper}
             ) to '{tmp_dir / WEB_BATCH_FILE}' (format csv, header false, quote '', escape '',
                 delimiter '{LINE_DELIMITER}', compression gzip)
-            """
-        ).fetchone()
+            """,
+        )
         rows[WEB_ROWS_KEY] = int(count)
         moves.append((tmp_dir, final_dir))
     con.close()

@@ -15,10 +15,12 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from warehouse.dbt_runner import AS_OF_VAR, PROJECT_DIR, simulated_now, venv_executable
+from warehouse.dbt_runner import AS_OF_VAR, project_dir, simulated_now, venv_executable
 
-EDR_DIR = PROJECT_DIR / "observability" / "edr"
+# edr's own configuration and dbt packages, inside the project
+EDR_SUBDIR = Path("observability") / "edr"
 WEBHOOK_ENV = "WAREHOUSE_ALERT_WEBHOOK"
 WEBHOOK_FORMAT_ENV = "WAREHOUSE_ALERT_FORMAT"
 
@@ -32,7 +34,8 @@ def edr_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     (edr runs dbt from its own project directory) and the warehouse clock, on top of the
     process environment (PG* variables, PATH) and base, which overrides it."""
     env = {**os.environ, **(base or {})}
-    packages = EDR_DIR / "dbt_packages"
+    project = project_dir()
+    packages = project / EDR_SUBDIR / "dbt_packages"
     if not (packages / "elementary").is_dir() or not (packages / "dbt_utils").is_dir():
         raise ObserveError(
             f"edr's dbt packages are missing from {packages}: run `make deps` "
@@ -41,11 +44,11 @@ def edr_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     env["DBT_PACKAGES_FOLDER"] = str(packages)
     duckdb_path = Path(env.get("WAREHOUSE_DUCKDB_PATH", "data/warehouse.duckdb"))
     env["WAREHOUSE_DUCKDB_PATH"] = str(
-        duckdb_path if duckdb_path.is_absolute() else PROJECT_DIR / duckdb_path
+        duckdb_path if duckdb_path.is_absolute() else project / duckdb_path
     )
     landing = Path(env.get("WAREHOUSE_LANDING_DIR", "data/landing"))
     if AS_OF_VAR not in env:
-        as_of = simulated_now(landing if landing.is_absolute() else PROJECT_DIR / landing)
+        as_of = simulated_now(landing if landing.is_absolute() else project / landing)
         if as_of:
             env[AS_OF_VAR] = as_of
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -53,15 +56,16 @@ def edr_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def _edr_base_args(target: str, target_path: Path) -> list[str]:
+    project = project_dir()
     return [
         "--config-dir",
-        str(EDR_DIR),
+        str(project / EDR_SUBDIR),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(project),
         "--profile-target",
         target,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project),
         "--target-path",
         str(target_path),
     ]
@@ -70,7 +74,7 @@ def _edr_base_args(target: str, target_path: Path) -> list[str]:
 def _run_edr(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [venv_executable("edr"), *args],
-        cwd=PROJECT_DIR,
+        cwd=project_dir(),
         env=dict(env),
         text=True,
         capture_output=True,
@@ -84,12 +88,13 @@ def _run_edr(args: list[str], env: Mapping[str, str]) -> subprocess.CompletedPro
 
 def report(
     target: str = "duckdb",
-    output: Path = PROJECT_DIR / "target" / "edr" / "elementary_report.html",
+    output: Path | None = None,
     days_back: int = 7,
     env: Mapping[str, str] | None = None,
 ) -> Path:
-    """Writes Elementary's HTML report of the last days_back days of runs to output."""
-    output = output.resolve()
+    """Writes Elementary's HTML report of the last days_back days of runs to output (default
+    target/edr/elementary_report.html in the project)."""
+    output = (output or project_dir() / "target" / "edr" / "elementary_report.html").resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     _run_edr(
         [
@@ -130,7 +135,7 @@ def monitor(
         )
     if kind not in ("slack", "teams"):
         raise ObserveError(f"{WEBHOOK_FORMAT_ENV} must be 'slack' or 'teams', not {kind!r}")
-    target_path = PROJECT_DIR / "target" / "edr"
+    target_path = project_dir() / "target" / "edr"
     target_path.mkdir(parents=True, exist_ok=True)
     result = _run_edr(
         [
@@ -203,9 +208,10 @@ def sla(target: str = "duckdb", env: Mapping[str, str] | None = None) -> list[Br
     from warehouse.dbt_runner import run_dbt
 
     source = {**os.environ, **(env or {})}  # env adds to the process environment
-    target_dir = Path(source.get("DBT_TARGET_PATH", PROJECT_DIR / "target"))
+    project = project_dir()
+    target_dir = Path(source.get("DBT_TARGET_PATH", project / "target"))
     if not target_dir.is_absolute():
-        target_dir = PROJECT_DIR / target_dir
+        target_dir = project / target_dir
     sla_dir = target_dir / "sla"
     dbt_env = {**source, "DBT_TARGET_PATH": str(sla_dir)}
     freshness_file = sla_dir / "sources.json"
@@ -246,7 +252,7 @@ def run_summary(target_dir: Path, since: float = 0.0) -> str | None:
             attached = ".".join(node["sources"][0])
         return f"{name} (on {attached})" if attached else name
 
-    by_status: dict[str, list[dict]] = {}
+    by_status: dict[str, list[dict[str, Any]]] = {}
     for result in results:
         by_status.setdefault(result["status"], []).append(result)
     lines = []

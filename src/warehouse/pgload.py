@@ -45,9 +45,12 @@ from pathlib import Path
 
 import duckdb
 import psycopg2
+import psycopg2.errors
+from psycopg2.extensions import connection, cursor, make_dsn
 
 from warehouse.landing import (
     WEB_SOURCE,
+    Batch,
     FileRecord,
     read_manifest,
     read_web_lines_sql,
@@ -137,10 +140,15 @@ def describe(settings: Mapping[str, str]) -> str:
     return f"{settings['user']}@{settings['host']}:{settings['port']}/{settings['dbname']}"
 
 
-def connect(settings: Mapping[str, str], create: bool = False):
+def _connect(settings: Mapping[str, str]) -> connection:
+    # the DSN psycopg2.connect(**settings) builds itself
+    return psycopg2.connect(make_dsn(**settings, connect_timeout=10))
+
+
+def connect(settings: Mapping[str, str], create: bool = False) -> connection:
     """A psycopg2 connection; creates the database first when asked and it is missing."""
     try:
-        return psycopg2.connect(**settings, connect_timeout=10)
+        return _connect(settings)
     except psycopg2.OperationalError as exc:
         missing = f'database "{settings["dbname"]}" does not exist' in str(exc)
         if not (create and missing):
@@ -149,7 +157,7 @@ def connect(settings: Mapping[str, str], create: bool = False):
                 "Is the server running? Set PGHOST, PGPORT, PGUSER, PGPASSWORD and "
                 "PGDATABASE to point at it (see README, 'PostgreSQL')."
             ) from exc
-    admin = psycopg2.connect(**{**settings, "dbname": "postgres"}, connect_timeout=10)
+    admin = _connect({**settings, "dbname": "postgres"})
     try:
         admin.autocommit = True
         with admin.cursor() as cur:
@@ -158,7 +166,7 @@ def connect(settings: Mapping[str, str], create: bool = False):
         pass  # another loader created it at the same moment
     finally:
         admin.close()
-    return psycopg2.connect(**settings, connect_timeout=10)
+    return _connect(settings)
 
 
 @dataclass
@@ -193,7 +201,7 @@ def _columns(select_sql: str) -> list[tuple[str, str]]:
     return columns
 
 
-def _ensure_table(cur, table: str, columns: list[tuple[str, str]]) -> None:
+def _ensure_table(cur: cursor, table: str, columns: list[tuple[str, str]]) -> None:
     """Create the raw table, or add the columns a newer extract brought (schema drift)."""
     column_list = ", ".join(f'"{name}" {pg_type}' for name, pg_type in columns)
     cur.execute(f'create table if not exists {RAW_SCHEMA}."{table}" ({column_list})')
@@ -203,7 +211,7 @@ def _ensure_table(cur, table: str, columns: list[tuple[str, str]]) -> None:
         )
 
 
-def _copy(cur, table: str, columns: list[str], writer_args: list[str]) -> int:
+def _copy(cur: cursor, table: str, columns: list[str], writer_args: list[str]) -> int:
     """Stream what a writer child prints as CSV into a table through COPY; returns the rows
     PostgreSQL copied."""
     column_list = ", ".join(f'"{name}"' for name in columns)
@@ -212,6 +220,7 @@ def _copy(cur, table: str, columns: list[str], writer_args: list[str]) -> int:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    assert writer.stdout is not None and writer.stderr is not None  # both piped
     try:
         cur.copy_expert(
             f'copy {RAW_SCHEMA}."{table}" ({column_list}) from stdin with (format csv)',
@@ -224,10 +233,10 @@ def _copy(cur, table: str, columns: list[str], writer_args: list[str]) -> int:
         writer.wait()
     if writer.returncode != 0:
         raise LoadError(f"reading the landed file failed: {stderr.strip()}")
-    return cur.rowcount
+    return int(cur.rowcount)
 
 
-def _copy_file(cur, landed: LandedFile, batch_id: int) -> int:
+def _copy_file(cur: cursor, landed: LandedFile, batch_id: int) -> int:
     """Copy one landed file into its raw table; returns the records (lines for web) copied."""
     if landed.source == WEB_SOURCE:
         lines = f"select raw_line from {read_web_lines_sql(landed.path)}"
@@ -241,14 +250,17 @@ def _copy_file(cur, landed: LandedFile, batch_id: int) -> int:
             f"select coalesce(sum(_lines), 0) from {RAW_SCHEMA}.{WEB_CHUNKS} where _batch_id = %s",
             [batch_id],
         )
-        return cur.fetchone()[0]
+        row = cur.fetchone()
+        if row is None:
+            raise LoadError(f"no line count for batch {batch_id} in {RAW_SCHEMA}.{WEB_CHUNKS}")
+        return int(row[0])
     select_sql = f"select * from read_parquet('{landed.path}')"
     columns = _columns(select_sql)
     _ensure_table(cur, landed.table, columns)
     return _copy(cur, landed.table, [name for name, _ in columns], [_CSV_WRITER, select_sql])
 
 
-def _prepare_web(cur, progress: Callable[[str], None]) -> None:
+def _prepare_web(cur: cursor, progress: Callable[[str], None]) -> None:
     """The chunk table and the raw.web_events view over it; a raw.web_events table from an
     earlier loader (one line per row) is moved into chunks first."""
     cur.execute(
@@ -288,7 +300,7 @@ def _prepare_web(cur, progress: Callable[[str], None]) -> None:
     )
 
 
-def _prepare(conn, progress: Callable[[str], None]) -> None:
+def _prepare(conn: connection, progress: Callable[[str], None]) -> None:
     with conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", [LOCK_KEY])
         cur.execute(f"create schema if not exists {RAW_SCHEMA}")
@@ -320,7 +332,7 @@ def _prepare(conn, progress: Callable[[str], None]) -> None:
         _prepare_web(cur, progress)
 
 
-def loaded_batches(conn) -> set[int]:
+def loaded_batches(conn: connection) -> set[int]:
     with conn.cursor() as cur:
         cur.execute(f"select distinct batch_id from {RAW_SCHEMA}.{LOAD_LOG}")
         return {row[0] for row in cur.fetchall()}
@@ -341,7 +353,7 @@ def load(
     if not batches:
         raise LoadError(f"nothing has landed in {landing_dir}: run `warehouse land` first")
     conn = connect(settings, create=True)
-    done = []
+    done: list[int] = []
     try:
         _load_batches(conn, landing_dir, batches, done, progress)
     except psycopg2.Error as exc:
@@ -356,7 +368,13 @@ def load(
     return done
 
 
-def _load_batches(conn, landing_dir: Path, batches: list, done: list[int], progress) -> None:
+def _load_batches(
+    conn: connection,
+    landing_dir: Path,
+    batches: list[Batch],
+    done: list[int],
+    progress: Callable[[str], None],
+) -> None:
     _prepare(conn, progress)
     contract = declared_columns()
     for number, batch in enumerate(batches):

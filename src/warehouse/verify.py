@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from warehouse.dbt_runner import PROJECT_DIR
+from warehouse.dbt_runner import project_dir
+from warehouse.duck import one_row
 from warehouse.landing import Batch, FileRecord, file_sha256, read_web_lines_sql
 
 # Columns a reader finds in a landed Parquet file that no extract sends.
@@ -47,11 +48,11 @@ class ColumnContract:
     named: frozenset[str]
 
 
-def declared_columns(project_dir: Path = PROJECT_DIR) -> dict[str, ColumnContract]:
+def declared_columns(project: Path | None = None) -> dict[str, ColumnContract]:
     """The column contract of each source table ('erp.orders'): the `columns` of the sources
     YAML; those with `meta: {optional: true}` may be absent."""
     contract: dict[str, ColumnContract] = {}
-    for path in sorted((project_dir / "models").rglob("_*__sources.yml")):
+    for path in sorted(((project or project_dir()) / "models").rglob("_*__sources.yml")):
         document = yaml.safe_load(path.read_text()) or {}
         for source in document.get("sources", []):
             for table in source.get("tables", []):
@@ -79,7 +80,7 @@ def _rows(path: Path) -> int:
             sql = f"select num_rows from parquet_file_metadata('{path}')"
         else:
             sql = f"select count(*) from {read_web_lines_sql(path)}"
-        return int(con.execute(sql).fetchone()[0])
+        return int(one_row(con, sql)[0])
 
 
 def _columns(path: Path) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -11,9 +12,13 @@ from typing import Self
 import duckdb
 import pytest
 
-from warehouse.dbt_runner import run_dbt
+from warehouse.dbt_runner import PROJECT_DIR_ENV, run_dbt
 from warehouse.landing import land
 from warehouse.simulate import generate, load_meta
+
+# This checkout's dbt project: the one every test builds, whatever the current directory.
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+os.environ.setdefault(PROJECT_DIR_ENV, str(PROJECT_DIR))
 
 ORACLE_SCALE = 0.01
 # Irregular cut-offs (a day, months, years apart), then everything that is left.

@@ -103,3 +103,32 @@ def test_demo_builds_from_the_landing_zone_and_file_it_is_given(tmp_path, monkey
         for _, env in calls
     ), calls
     assert database.parent.is_dir()
+
+
+def test_the_project_is_found_from_the_current_directory(tmp_path, monkeypatch):
+    """A second checkout sharing the virtualenv builds its own project, not the one the
+    package was installed from: the project is the nearest dbt_project.yml upwards."""
+    from warehouse.dbt_runner import PROJECT_DIR_ENV, ProjectNotFoundError, project_dir
+
+    checkout = tmp_path / "second-checkout"
+    (checkout / "models" / "marts").mkdir(parents=True)
+    (checkout / "dbt_project.yml").write_text("name: warehouse\n")
+    monkeypatch.delenv(PROJECT_DIR_ENV, raising=False)
+    monkeypatch.chdir(checkout / "models" / "marts")
+    assert project_dir() == checkout.resolve()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ProjectNotFoundError, match=r"no dbt_project\.yml in .* or any folder"):
+        project_dir()
+    monkeypatch.setenv(PROJECT_DIR_ENV, str(checkout))
+    assert project_dir() == checkout.resolve()
+
+
+def test_project_dir_names_the_project_or_fails_clearly(tmp_path, monkeypatch, capsys):
+    from warehouse.dbt_runner import PROJECT_DIR_ENV
+
+    monkeypatch.delenv(PROJECT_DIR_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["dbt", "--project-dir", str(tmp_path), "parse"]) == 1
+    assert "warehouse dbt: error: no dbt_project.yml in" in capsys.readouterr().err
+    assert main(["coverage"]) == 1
+    assert "run the command inside the warehouse project" in capsys.readouterr().err

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import PROJECT_DIR
 
-from warehouse.dbt_runner import PROJECT_DIR, dbt_environment, dbt_executable, venv_executable
+from warehouse.dbt_runner import dbt_environment, dbt_executable, venv_executable
 
 
 def _sqlfluff(sql: str, tmp_path: Path) -> list[str]:

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BuiltWarehouse
+from conftest import PROJECT_DIR, BuiltWarehouse
 
-from warehouse.dbt_runner import PROJECT_DIR, dbt_environment, dbt_executable
+from warehouse.dbt_runner import dbt_environment, dbt_executable
 
 pytestmark = pytest.mark.slow
 

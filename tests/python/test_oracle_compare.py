@@ -7,8 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-
-from warehouse.oracle import (
+from oracle import (
     Answer,
     check_queries,
     compare,

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import BUILD, ORACLE_SCALE, BuiltPostgres, BuiltWarehouse
-
-from warehouse.fingerprint import fingerprint, render
-from warehouse.oracle import check_queries, compiled_analyses
+from fingerprint import fingerprint, render
+from oracle import check_queries, compiled_analyses
 
 pytestmark = pytest.mark.slow
 

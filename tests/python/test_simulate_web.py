@@ -11,13 +11,17 @@ import pytest
 
 from warehouse.cli import build_parser
 from warehouse.landing import land, read_manifest, read_web_lines_sql, status
-from warehouse.simulate import HISTORY_START, FaultConfig, _rnd, generate, load_meta
-from warehouse.simulate_web import (
+from warehouse.simulate import (
     BOT_USER_AGENTS,
     EVENT_TYPES,
     FAULTS,
+    HISTORY_START,
     UNKNOWN_EVENT_TYPES,
+    FaultConfig,
     WebConfig,
+    generate,
+    load_meta,
+    rnd_sql,
 )
 
 SCALE = 0.01
@@ -365,7 +369,7 @@ def _empty_days(seed: int, rate: float) -> list[date]:
     rows = duckdb.execute(
         f"""select cast(d as date) from range(timestamp '{HISTORY_START}',
                 timestamp '2000-06-01', interval 1 day) t(d)
-            where {_rnd(seed, "empty", "epoch(d)")} < {rate} order by 1"""
+            where {rnd_sql(seed, "empty", "epoch(d)")} < {rate} order by 1"""
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BuiltWarehouse
+from conftest import PROJECT_DIR, BuiltWarehouse
 
-from warehouse.dbt_runner import PROJECT_DIR, dbt_environment
+from warehouse.dbt_runner import dbt_environment
 
 pytestmark = pytest.mark.slow
 

@@ -7,9 +7,9 @@ import itertools
 import duckdb
 import pytest
 from conftest import ORACLE_SCALE, BuiltWarehouse
+from oracle import check_queries, compiled_analyses
 
 from warehouse.landing import read_web_lines_sql
-from warehouse.oracle import check_queries, compiled_analyses
 from warehouse.simulate import ENTITY_KEYS
 
 pytestmark = pytest.mark.slow

@@ -1,0 +1,3 @@
+-- Nations never change: one version, from the first day.
+select *, timestamp '{history_start}' as updated_at, 1 as _version, true as _is_final
+from nation
