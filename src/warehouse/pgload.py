@@ -318,8 +318,8 @@ def _prepare(conn: connection, progress: Callable[[str], None]) -> None:
         )
         # duplicate_of_batch: the batch whose content a skipped file repeats (a re-sent
         # file), else null; reconciled_by: the dbt run whose per-batch reconciliation covered
-        # the file (macros/reconciliation.sql). Added to a log of an earlier loader only when
-        # missing (an alter would wait for every reader of the log).
+        # the file (macros/observability/reconciliation.sql). Added to a log of an earlier
+        # loader only when missing (an alter would wait for every reader of the log).
         cur.execute(
             "select column_name from information_schema.columns where table_schema = %s "
             "and table_name = %s",

@@ -1,12 +1,11 @@
 """Checks a landed batch against its manifest record before a loader reads it.
 
-The same rules as the DuckDB raw views' check (``macros/landing/verify_landed_files.sql``), for readers written
-in Python (``warehouse load``): only the files the manifest lists are read; a listed file that
-is missing, of another size or content (SHA-256) or row count than recorded, or an erp extract
-without a column its source declares (the column contract in the sources YAML), refuses the
-batch with a message naming batch, file and difference; a file with the content of an earlier
-batch's file of the same table (a re-sent file) is skipped. See docs/landing.md.
-"""
+The same rules as the DuckDB raw views' check (``verify_landed_files``, macros/landing/), for
+readers written in Python (``warehouse load``): only the files the manifest lists are read; a
+listed file that is missing, of another size or content (SHA-256) or row count than recorded, or
+an erp extract without a column its source declares (the column contract in the sources YAML),
+refuses the batch with a message naming batch, file and difference; a file with the content of
+an earlier batch's file of the same table (a re-sent file) is skipped. See docs/landing.md."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ delivery the way a transfer or an extract tool would (a file cut short, a byte c
 gone, a column renamed, a file sent twice, a batch folder copied in by hand), and checks that
 the readers refuse or skip it with a message naming batch, file and difference, that nothing
 of the batch reaches staging, and that once the delivery is repaired the batch is processed
-whole. The DuckDB reader is dbt's on-run-start check (macros/landing/verify_landed_files.sql); the PostgreSQL
+whole. The DuckDB reader is dbt's on-run-start check (`verify_landed_files`); the PostgreSQL
 reader is `warehouse load` (warehouse.verify).
 """
 

@@ -1,5 +1,5 @@
 -- Nothing is lost in any batch this run reads for the first time (every batch on a full
--- refresh; macros/reconciliation.sql says how a run claims them): per source table and batch,
+-- refresh; claim_batches_to_reconcile says how a run claims them): per source table and batch,
 --   landed (the manifest's rows) = read + re-sent (files skipped as copies of earlier ones),
 --   read = valid + invalid, every valid key of the batch is in staging (staged from this
 --   batch, or superseded or duplicated by a version staged from another), and

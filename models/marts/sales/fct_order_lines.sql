@@ -16,13 +16,15 @@
 
 {%- set watermark = batch_watermark() %}
 
-with order_lines as (
-    select * from {{ ref('int_sales__order_lines_joined') }}
+with changed_orders as (
     -- the orders changed since this model last ran (all of them on a full build)
-    where order_key in (
-        select order_key from {{ ref('int_sales__orders_last_changed') }}
-        where last_changed_batch > {{ watermark }}
-    )
+    select order_key from {{ ref('int_sales__orders_last_changed') }}
+    where last_changed_batch > {{ watermark }}
+),
+
+order_lines as (
+    select * from {{ ref('int_sales__order_lines_joined') }}
+    where order_key in (select changed_orders.order_key from changed_orders)
 ),
 
 customers as (

@@ -12,13 +12,15 @@
 
 {%- set watermark = batch_watermark() %}
 
-with orders as (
-    select * from {{ ref('stg_erp__orders') }}
+with changed_orders as (
     -- the orders changed since this model last ran (all of them on a full build)
-    where order_key in (
-        select order_key from {{ ref('int_sales__orders_last_changed') }}
-        where last_changed_batch > {{ watermark }}
-    )
+    select order_key from {{ ref('int_sales__orders_last_changed') }}
+    where last_changed_batch > {{ watermark }}
+),
+
+orders as (
+    select * from {{ ref('stg_erp__orders') }}
+    where order_key in (select changed_orders.order_key from changed_orders)
 ),
 
 line_totals as (

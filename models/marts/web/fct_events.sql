@@ -15,13 +15,15 @@
 
 {%- set watermark = batch_watermark() %}
 
-with events as (
-    select * from {{ ref('int_web__events_sessionized') }}
+with changed_visitors as (
     -- the visitors changed since this model last ran (all of them on a full build)
-    where anonymous_id in (
-        select anonymous_id from {{ ref('int_web__visitors_last_changed') }}
-        where last_changed_batch > {{ watermark }}
-    )
+    select anonymous_id from {{ ref('int_web__visitors_last_changed') }}
+    where last_changed_batch > {{ watermark }}
+),
+
+events as (
+    select * from {{ ref('int_web__events_sessionized') }}
+    where anonymous_id in (select changed_visitors.anonymous_id from changed_visitors)
     -- the visitors to rebuild first, then their attributes (join_on_key)
     {{ evaluate_once() }}
 ),

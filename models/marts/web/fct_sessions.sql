@@ -17,13 +17,15 @@
 
 {%- set watermark = batch_watermark() %}
 
-with sessions as (
-    select * from {{ ref('int_web__sessions_aggregated') }}
+with changed_visitors as (
     -- the visitors changed since this model last ran (all of them on a full build)
-    where anonymous_id in (
-        select anonymous_id from {{ ref('int_web__visitors_last_changed') }}
-        where last_changed_batch > {{ watermark }}
-    )
+    select anonymous_id from {{ ref('int_web__visitors_last_changed') }}
+    where last_changed_batch > {{ watermark }}
+),
+
+sessions as (
+    select * from {{ ref('int_web__sessions_aggregated') }}
+    where anonymous_id in (select changed_visitors.anonymous_id from changed_visitors)
 ),
 
 customers as (

@@ -50,7 +50,7 @@ ranked as (
     -- per key, the newest change wins, then the newest batch, then the latest arrival: a
     -- duplicate or a version that arrives after its successor never does
     select
-        candidates.*,
+        *,
         row_number() over (
             partition by order_key, line_number
             order by updated_at desc, _batch_id desc, _arrived_at desc
