@@ -104,8 +104,10 @@ def test_the_project_tab_lists_every_mart(docs_site, page):
     url, manifest = docs_site
     page.goto(f"{url}/#!/overview")
     page.get_by_text("warehouse analytics", exact=False).first.wait_for(timeout=30_000)
-    # Projects > warehouse > models > marts, then each folder of marts
-    project = _folder(page, "warehouse").filter(visible=True).first
+    # Projects > warehouse > models > marts, then each folder of marts (the Metrics and
+    # Semantic Models sections have a "warehouse" folder too)
+    projects = "xpath=//div[strong[normalize-space(.)='Projects']]/ul/"
+    project = page.locator(projects + FOLDER.format(name="warehouse")).filter(visible=True).first
     _open(project)
     models = _subfolder(project, "models")
     _open(models)
