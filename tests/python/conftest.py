@@ -168,6 +168,16 @@ class BuiltPostgres:
 
         return psycopg2.connect(**self.settings)
 
+    def query(self, sql: str) -> tuple[list[str], list[tuple]]:
+        """Column names and rows of a query, on a connection of its own."""
+        conn = self.connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return [d[0] for d in cur.description], cur.fetchall()
+        finally:
+            conn.close()
+
     def dbt(self, *args: str) -> None:
         run_dbt([*args, "--target", "postgres"], env=self.env, capture=True)
 

@@ -387,16 +387,8 @@ def duckdb_engine(built: BuiltWarehouse) -> Engine:
 
 
 def postgres_engine(built: BuiltPostgres) -> Engine:
-    def query(sql: str) -> tuple[list[str], list[tuple]]:
-        conn = built.connect()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql)
-                return [d[0] for d in cur.description], cur.fetchall()
-        finally:
-            conn.close()
-
-    return Engine("postgres", built.target_dir, {**built.env, "DBT_TARGET": "postgres"}, query)
+    env = {**built.env, "DBT_TARGET": "postgres"}
+    return Engine("postgres", built.target_dir, env, built.query)
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])

@@ -14,16 +14,6 @@ from oracle import check_queries, compiled_analyses
 pytestmark = pytest.mark.slow
 
 
-def _pg_rows(built_postgres: BuiltPostgres, sql: str) -> tuple[list[str], list[tuple]]:
-    conn = built_postgres.connect()
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return [d[0] for d in cur.description], cur.fetchall()
-    finally:
-        conn.close()
-
-
 # Tables of a schema. Left out: the base models (views, but for the erp ones on PostgreSQL:
 # tables of parsed raw rows) and the quarantines, compared by reason below (both keep the raw
 # payload rendered as JSON text, which differs between engines).
@@ -41,7 +31,7 @@ def test_both_engines_build_identical_tables(
     """Marts, and staging (so the reconciliation proven on DuckDB holds on PostgreSQL)."""
     con = built_warehouse.connect()
     tables = [name for (name,) in con.execute(TABLES.format(schema=schema)).fetchall()]
-    _, pg_tables = _pg_rows(built_postgres, TABLES.format(schema=schema))
+    _, pg_tables = built_postgres.query(TABLES.format(schema=schema))
     assert tables and [name for (name,) in pg_tables] == tables
     differing = {}
     for table in tables:
@@ -54,7 +44,7 @@ def test_both_engines_build_identical_tables(
         ]
         select = f"select {', '.join(columns)} from {schema}.{table}"
         duck = fingerprint(con.execute(select).fetchall())
-        pg = fingerprint(_pg_rows(built_postgres, select)[1])
+        pg = fingerprint(built_postgres.query(select)[1])
         assert duck[0] > 0, f"{table} is empty: the comparison would prove nothing"
         if duck != pg:
             differing[table] = (duck, pg)
@@ -97,7 +87,7 @@ def test_postgres_quarantines_the_same_lines_as_duckdb(
     con = built_warehouse.connect()
     for table in ["stg_erp__quarantine", "stg_web__quarantine"]:
         duck = con.execute(sql.format(table=table)).fetchall()
-        pg = _pg_rows(built_postgres, sql.format(table=table))[1]
+        pg = built_postgres.query(sql.format(table=table))[1]
         assert duck and [tuple(row) for row in pg] == [tuple(row) for row in duck]
 
 
@@ -182,8 +172,7 @@ def test_postgres_holds_every_contract_key_after_incremental_runs(
     dimension row is refused."""
     primary, foreign = _declared_keys(built_postgres.target_dir)
     assert len(primary) >= 10 and len(foreign) >= 10
-    _, rows = _pg_rows(
-        built_postgres,
+    _, rows = built_postgres.query(
         """
         select child.relname, attribute.attname, con.contype, parent.relname
         from pg_constraint as con
@@ -245,12 +234,12 @@ def test_postgres_full_refresh_equals_the_incremental_sequence(
     built_postgres: BuiltPostgres, postgres_full_refresh: BuiltPostgres
 ):
     for schema in ["marts", "staging"]:
-        _, tables = _pg_rows(built_postgres, TABLES.format(schema=schema))
+        _, tables = built_postgres.query(TABLES.format(schema=schema))
         assert tables
         for (table,) in tables:
             select = f"select * from {schema}.{table}"
-            incremental = fingerprint(_pg_rows(built_postgres, select)[1])
-            full = fingerprint(_pg_rows(postgres_full_refresh, select)[1])
+            incremental = fingerprint(built_postgres.query(select)[1])
+            full = fingerprint(postgres_full_refresh.query(select)[1])
             assert incremental == full, f"{schema}.{table}"
 
 
@@ -258,8 +247,7 @@ def test_postgres_tables_have_planner_statistics(built_postgres: BuiltPostgres):
     """Every table the build writes (models, snapshots) has been analyzed: without statistics
     PostgreSQL guesses a third of a table for every filter (it took a snapshot's 50 new rows
     for 41,745 at SF 1) and plans the incremental runs from that guess."""
-    _, missing = _pg_rows(
-        built_postgres,
+    _, missing = built_postgres.query(
         "select schemaname || '.' || relname from pg_stat_user_tables "
         "where schemaname in ('staging', 'intermediate', 'marts', 'snapshots') "
         "and last_analyze is null and last_autoanalyze is null",
@@ -275,7 +263,7 @@ def test_postgres_incremental_fct_events_looks_up_staged_events_by_index(
     temporary files for one day). Checked on the plan of the SQL the last incremental build
     compiled."""
     compiled = built_postgres.target_dir / "compiled/warehouse/models/marts/web/fct_events.sql"
-    _, [(plan,)] = _pg_rows(built_postgres, "explain (format json) " + compiled.read_text())
+    _, [(plan,)] = built_postgres.query("explain (format json) " + compiled.read_text())
     nodes = []
 
     def walk(node: dict) -> None:
@@ -298,8 +286,7 @@ def test_postgres_full_refresh_keeps_the_unique_key_indexes(postgres_full_refres
     """Every incremental model whose unique key is not its primary key has an index on that
     key after a full refresh too (the old copy of the table, still holding its index while
     the new one is built, once made the hook skip the new table)."""
-    _, rows = _pg_rows(
-        postgres_full_refresh,
+    _, rows = postgres_full_refresh.query(
         "select tablename, indexdef from pg_indexes "
         "where schemaname in ('staging', 'intermediate', 'marts')",
     )
@@ -325,8 +312,7 @@ def test_postgres_parses_each_raw_row_once_and_streams_it(postgres_full_refresh:
     import time
 
     def temp_bytes() -> int:
-        return _pg_rows(
-            postgres_full_refresh,
+        return postgres_full_refresh.query(
             "select temp_bytes from pg_stat_database where datname = current_database()",
         )[1][0][0]
 
@@ -342,8 +328,7 @@ def test_postgres_parses_each_raw_row_once_and_streams_it(postgres_full_refresh:
     # a session's statistics arrive when it ends, which may be just after dbt exits
     for _ in range(50):
         calls = dict(
-            _pg_rows(
-                postgres_full_refresh,
+            postgres_full_refresh.query(
                 "select funcname, calls from pg_stat_user_functions "
                 "where schemaname = 'warehouse_util'",
             )[1]
@@ -351,7 +336,7 @@ def test_postgres_parses_each_raw_row_once_and_streams_it(postgres_full_refresh:
         if "try_decimal_15_2" in calls:
             break
         time.sleep(0.2)
-    _, [(lineitems,)] = _pg_rows(postgres_full_refresh, "select count(*) from raw.erp_lineitem")
+    _, [(lineitems,)] = postgres_full_refresh.query("select count(*) from raw.erp_lineitem")
     # enough rows that a stored parse step would need more than work_mem
     assert lineitems > 10_000
     # four decimal columns per order line
