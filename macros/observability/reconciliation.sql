@@ -88,13 +88,32 @@
     Returns an agate table (source_name, entity, batch_id, landed_rows, resent_rows).
 -#}
 {% macro batches_to_reconcile() -%}
-    {%- set claimed = "true" if flags.FULL_REFRESH
-        else "reconciled_by = '" ~ invocation_id ~ "'" -%}
     {{ return(run_query(
         "select source_name, entity, batch_id, sum(row_count) as landed_rows, "
         ~ "sum(case when duplicate_of_batch is not null then row_count else 0 end) as resent_rows "
-        ~ "from " ~ reconciliation_log() ~ " where " ~ claimed ~ " "
+        ~ "from " ~ reconciliation_log() ~ " where " ~ claimed_by_this_run() ~ " "
         ~ "group by source_name, entity, batch_id order by batch_id, source_name, entity")) }}
+{%- endmacro %}
+
+
+{#- The batches of a source this run reads first (every batch on a full refresh), as a list
+    of literals for `in (...)` (null when there are none): a literal list, unlike a subquery,
+    lets the engine skip the landed files and row groups of other batches. -#}
+{% macro claimed_batches(source_name) -%}
+    {%- if not execute -%}
+        {{ return('null') }}
+    {%- endif -%}
+    {%- set batches = run_query(
+        "select distinct batch_id from " ~ reconciliation_log()
+        ~ " where source_name = '" ~ source_name ~ "' and " ~ claimed_by_this_run()
+        ~ " order by batch_id").columns[0].values() -%}
+    {{ return(batches | join(', ') if batches else 'null') }}
+{%- endmacro %}
+
+
+{#- The condition on the reconciliation log's rows that this run claimed. -#}
+{% macro claimed_by_this_run() -%}
+    {{ return("true" if flags.FULL_REFRESH else "reconciled_by = '" ~ invocation_id ~ "'") }}
 {%- endmacro %}
 
 

@@ -2,8 +2,9 @@
 
 PostgreSQL cannot read the landed Parquet and gzip files itself, so the team engine gets
 them copied into tables: ``raw.erp_<entity>`` (the extract's columns as landed: text, plus
-``updated_at``, ``_arrived_at`` and ``_batch_id``) and ``raw.web_events`` (one text column
-``raw_line`` per collector line, as landed, plus ``_batch_id``).
+``updated_at``, ``_arrived_at``, ``_batch_id`` and ``file_row_number``, the record's position
+in its file from 0, as DuckDB's view of the landed files has it) and ``raw.web_events`` (one
+text column ``raw_line`` per collector line, as landed, plus ``_batch_id``).
 
 ``raw.web_events`` is a view. The lines are stored in ``raw.web_event_chunks``, 1,000 lines of
 a batch per row joined by newlines, so that PostgreSQL compresses them (lz4): one collector
@@ -254,7 +255,7 @@ def _copy_file(cur: cursor, landed: LandedFile, batch_id: int) -> int:
         if row is None:
             raise LoadError(f"no line count for batch {batch_id} in {RAW_SCHEMA}.{WEB_CHUNKS}")
         return int(row[0])
-    select_sql = f"select * from read_parquet('{landed.path}')"
+    select_sql = f"select * from read_parquet('{landed.path}', file_row_number = true)"
     columns = _columns(select_sql)
     _ensure_table(cur, landed.table, columns)
     return _copy(cur, landed.table, [name for name, _ in columns], [_CSV_WRITER, select_sql])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import itertools
+import json
+import re
 
 import duckdb
 import pytest
@@ -343,3 +346,72 @@ def test_no_raw_ip_address_downstream_of_staging(built_warehouse: BuiltWarehouse
         "or ip_hash like '203.0.113.%'"
     ).fetchone()
     assert raw_looking == 0
+
+
+def test_a_record_key_names_one_landed_record(built_warehouse: BuiltWarehouse):
+    """(_batch_id, _record_number) of a base model finds the record in its landed file: an erp
+    record by its position in the batch's Parquet file (read here in file order), a collector
+    line by its rank among the batch's lines in byte order (sorted here in Python)."""
+    con = built_warehouse.connect()
+    landing = built_warehouse.landing_dir
+    for model, entity, raw_key, key in [
+        ("base_erp__orders", "orders", "o_orderkey", "order_key"),
+        ("base_erp__lineitem", "lineitem", "l_orderkey", "order_key"),
+    ]:
+        numbers = con.execute(
+            f"select _batch_id, count(*), min(_record_number), max(_record_number), "
+            f"count(distinct _record_number) from staging.{model} group by 1 order by 1"
+        ).fetchall()
+        assert len(numbers) > 1 and all(
+            (low, high, distinct) == (1, rows, rows) for _, rows, low, high, distinct in numbers
+        ), numbers
+        keyed = con.execute(
+            f"select _batch_id, _record_number, {key} from staging.{model} "
+            "where _invalid_reason is null using sample 200 rows (reservoir, 1)"
+        ).fetchall()
+        for batch_id, number, value in keyed:
+            file = landing / "erp" / entity / f"batch={batch_id:06d}" / "data.parquet"
+            in_file_order = con.execute(f"select {raw_key} from read_parquet('{file}')").fetchall()
+            assert int(in_file_order[number - 1][0]) == value, (model, batch_id, number)
+
+    sample = con.execute(
+        "select _batch_id, _record_number, event_id from staging.base_web__events "
+        "where _invalid_reason is null using sample 300 rows (reservoir, 1)"
+    ).fetchall()
+    lines_by_batch: dict[int, list[bytes]] = {}
+    for batch_id, number, event_id in sample:
+        if batch_id not in lines_by_batch:
+            file = landing / "web" / "events" / f"batch={batch_id:06d}" / "data.jsonl.gz"
+            lines_by_batch[batch_id] = sorted(gzip.decompress(file.read_bytes()).splitlines())
+        line = lines_by_batch[batch_id][number - 1]
+        assert json.loads(line)["event_id"] == event_id, (batch_id, number)
+    assert len(lines_by_batch) > 1
+
+
+@pytest.mark.parametrize("fault", ["repeated", "missing"])
+def test_the_record_key_test_fails_on_a_bad_key(built_warehouse: BuiltWarehouse, fault: str):
+    """The compiled key test of the last build passes on base_erp__orders, and returns one row
+    when one record of the batches it checks is repeated or has no number."""
+    compiled = next(
+        (built_warehouse.target_dir / "run").rglob(
+            "unique_in_new_batches_base_erp__orders__record_number__erp.sql"
+        )
+    ).read_text()
+    relation = '"warehouse"."staging"."base_erp__orders"'
+    batches = re.search(r"where _batch_id in \(([0-9, ]+)\)", compiled)
+    assert relation in compiled and batches, compiled
+    con = built_warehouse.connect()
+    assert con.execute(compiled).fetchone()[0] == 0
+    (batch_id, number) = con.execute(
+        f"select _batch_id, min(_record_number) from {relation} "
+        f"where _batch_id in ({batches.group(1)}) group by 1 order by 1 limit 1"
+    ).fetchone()
+    record = f"_batch_id = {batch_id} and _record_number = {number}"
+    if fault == "repeated":
+        bad = f"(select * from {relation} union all select * from {relation} where {record})"
+    else:
+        bad = (
+            f"(select * replace (case when {record} then null else _record_number end "
+            f"as _record_number) from {relation})"
+        )
+    assert con.execute(compiled.replace(relation, bad)).fetchone()[0] == 1

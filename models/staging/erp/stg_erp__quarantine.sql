@@ -5,7 +5,8 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='quarantine_sk'
+        unique_key='quarantine_sk',
+        on_schema_change='append_new_columns'
     )
 }}
 
@@ -20,6 +21,7 @@ with rejected as (
             _invalid_reason as reason,
             _raw_payload as raw_payload,
             _batch_id,
+            _record_number,
             _arrived_at
         from {{ ref('base_erp__' ~ entity) }}
         where _invalid_reason is not null
@@ -28,28 +30,18 @@ with rejected as (
     {%- endfor %}
 ),
 
-numbered as (
-    -- identical rejected records in one batch stay separate rows
-    select
-        rejected.*,
-        row_number() over (
-            partition by rejected.entity, rejected._batch_id, rejected.raw_payload
-            order by rejected._arrived_at
-        ) as copy_number
-    from rejected
-),
-
 final as (
     select
         {{ dbt_utils.generate_surrogate_key(
-            ['entity', '_batch_id', 'raw_payload', 'copy_number']) }} as quarantine_sk,
+            ['entity', '_batch_id', '_record_number']) }} as quarantine_sk,
         'erp' as source_name,
         entity,
         reason,
         raw_payload,
         _batch_id,
+        _record_number,
         _arrived_at
-    from numbered
+    from rejected
 )
 
 select * from final

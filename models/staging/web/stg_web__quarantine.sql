@@ -5,7 +5,8 @@
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key='quarantine_sk'
+        unique_key='quarantine_sk',
+        on_schema_change='append_new_columns'
     )
 }}
 
@@ -14,33 +15,24 @@ with rejected as (
         'events' as entity,
         _invalid_reason as reason,
         _raw_payload as raw_payload,
-        _batch_id
+        _batch_id,
+        _record_number
     from {{ ref('base_web__events') }}
     where _invalid_reason is not null
         and _batch_id > {{ batch_watermark() }}
 ),
 
-numbered as (
-    -- identical rejected lines in one batch stay separate rows
-    select
-        rejected.*,
-        row_number() over (
-            partition by rejected.entity, rejected._batch_id, rejected.raw_payload
-            order by rejected.reason
-        ) as copy_number
-    from rejected
-),
-
 final as (
     select
         {{ dbt_utils.generate_surrogate_key(
-            ['entity', '_batch_id', 'raw_payload', 'copy_number']) }} as quarantine_sk,
+            ['entity', '_batch_id', '_record_number']) }} as quarantine_sk,
         'web' as source_name,
         entity,
         reason,
         raw_payload,
-        _batch_id
-    from numbered
+        _batch_id,
+        _record_number
+    from rejected
 )
 
 select * from final

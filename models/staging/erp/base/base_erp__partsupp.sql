@@ -1,4 +1,5 @@
--- Parses the part-supplier offer extract and flags invalid rows. Grain: one landed record.
+-- Parses the part-supplier offer extract and flags invalid rows. Grain: one landed record
+-- (_batch_id, _record_number).
 with source as (
     select * from {{ source('erp', 'partsupp') }}
     -- on PostgreSQL this model is an incremental table: only batches it has not parsed
@@ -30,6 +31,8 @@ final as (
         -- metadata
         updated_at_ts as updated_at,
         _batch_id,
+        -- the record's position in its batch's file, from 1
+        file_row_number + 1 as _record_number,
         _arrived_at,
         {{ validation_columns(
             key_checks([["ps_partkey", "part_key"], ["ps_suppkey", "supplier_key"]])

@@ -1,5 +1,5 @@
 -- Parses every landed collector line and flags the ones that cannot be used.
--- Grain: one landed line (duplicates included).
+-- Grain: one landed line, duplicates included (_batch_id, _record_number).
 {%- set fields = [
     'event_id', 'event_type', 'anonymous_id', 'customer_key', 'client_ts', 'collector_ts',
     'page_url', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign', 'device',
@@ -85,6 +85,11 @@ final as (
         page_load_ms,
         -- metadata
         _batch_id,
+        -- the line's rank in its batch in text order (doc "record_number" says why not by
+        -- position); identical copies get consecutive numbers
+        row_number() over (
+            partition by _batch_id order by {{ byte_order("raw_line") }}
+        ) as _record_number,
         {{ validation_columns([
             ["doc is null", "not_json"],
             ["event_id is null or event_id = ''", "missing_event_id"],
