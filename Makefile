@@ -21,7 +21,7 @@ SLIM_SELECT := state:new+ state:modified.body+ state:modified.configs+ \
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build venv deps demo docs coverage ci-slim report monitor sla test postgres chromium lint fix test-fast test-slow bench lock clean clean-data
+.PHONY: help build venv deps demo docs coverage ci-slim report monitor full-checks sla test postgres chromium lint fix test-fast test-slow bench lock clean clean-data
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ report: venv deps ## Elementary's HTML report of the last runs (target/edr/eleme
 
 monitor: venv deps ## alerts for new failures to the webhook in WAREHOUSE_ALERT_WEBHOOK
 	$(BIN)/warehouse monitor --target $(TARGET)
+
+full-checks: venv deps ## every data test over whole tables (a build tests only its new batches): weekly and in CI
+	$(BIN)/warehouse dbt test --selector full_checks --target $(TARGET)
 
 sla: venv deps ## source freshness and model SLAs; fails naming each breach
 	$(BIN)/warehouse sla --target $(TARGET)

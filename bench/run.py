@@ -1,9 +1,13 @@
-"""Benchmark of the DuckDB warehouse at one scale factor: prints figures, asserts nothing.
+"""Benchmark of the warehouse at one scale factor: prints figures, asserts nothing.
 
 Steps, each timed in wall seconds and CPU seconds (this process and its children; wall times
 on shared machines swing several-fold under load, CPU seconds much less):
-  generate -> land the whole history but the last days in one batch -> dbt build (full) ->
-  land --next -> dbt build (incremental, one day) -> dbt build (nothing new landed).
+  generate -> land the whole history but the last days in one batch -> dbt build (whole
+  history) -> land --next -> dbt build (one new day) -> dbt build (nothing new landed) ->
+  dbt's floor (a build that selects nothing, one trivial model) -> dbt parse.
+The builds run as users run them (`warehouse dbt build`: Elementary on); Elementary's share
+of each build is reported from its nodes' seconds. The run is written as a JSON record to
+bench/results/ and drawn as PNG plots in docs/img/bench/ (bench/report.py).
 """
 
 from __future__ import annotations
@@ -12,18 +16,28 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
+from report import (
+    RESULTS_DIR,
+    Record,
+    Step,
+    plot,
+    print_table,
+    read_records,
+)
 
 from warehouse.dbt_runner import run_dbt
 from warehouse.landing import land, read_manifest
 from warehouse.pgload import connection_settings, load
 from warehouse.simulate import generate, load_meta
+from warehouse.simulate.web import WebConfig
 from warehouse.verify import check_batch, declared_columns
 
 WEB_MARTS = {
@@ -85,21 +99,55 @@ def postgres_server_cpu(settings: dict[str, str]) -> Callable[[], float] | None:
 def timed(
     label: str,
     action: Callable[[], object],
-    results: list,
+    record: Record,
     server_cpu: Callable[[], float] | None = None,
-) -> None:
+    rows: int | None = None,
+) -> Step:
     """Runs action and prints its wall and CPU seconds (this process and its children), and
-    the database server's CPU seconds when server_cpu reads them."""
+    the database server's CPU seconds when server_cpu reads them (added to the step's CPU)."""
     server0 = server_cpu() if server_cpu else 0.0
     wall0, cpu0 = time.perf_counter(), _cpu_seconds()
     action()
     wall, cpu = time.perf_counter() - wall0, _cpu_seconds() - cpu0
-    line = f"{label:<40} {wall:>9.1f} s wall {cpu:>9.1f} s cpu"
+    line = f"{label:<44} {wall:>9.1f} s wall {cpu:>9.1f} s cpu"
     if server_cpu:
         server = server_cpu() - server0
         line += f" + {server:.1f} s postgres server cpu"
-    results.append((label, wall, cpu))
+        cpu += server
+    step = Step(label, wall, cpu, rows)
+    record.steps.append(step)
     print(line, flush=True)
+    return step
+
+
+def elementary_nodes(target_dir: Path) -> set[str]:
+    """Unique ids of Elementary's models, tests and hooks in the project's manifest."""
+    manifest = json.loads((target_dir / "manifest.json").read_text())
+    ids = set()
+    for node_id, node in manifest["nodes"].items():
+        namespace = (node.get("test_metadata") or {}).get("namespace")
+        if node["package_name"] == "elementary" or namespace == "elementary":
+            ids.add(node_id)
+    return ids
+
+
+def add_node_seconds(step: Step, target_dir: Path, since: float) -> None:
+    """The build's seconds per node (run_results.json, when written after since) and
+    Elementary's part of them."""
+    path = target_dir / "run_results.json"
+    if not path.exists() or path.stat().st_mtime < since:
+        return
+    results = json.loads(path.read_text())["results"]
+    step.nodes = {r["unique_id"]: round(r["execution_time"], 3) for r in results}
+    elementary = elementary_nodes(target_dir)
+    step.elementary_seconds = round(
+        sum(
+            seconds
+            for node, seconds in step.nodes.items()
+            if node in elementary or node.startswith("operation.elementary.")
+        ),
+        3,
+    )
 
 
 def layer_seconds(run_results: Path) -> dict[str, float]:
@@ -202,7 +250,13 @@ def landed_web_lines(landing_dir: Path, batches: slice) -> int:
     return sum(batch["rows"].get("web_events", 0) for batch in manifest["batches"][batches])
 
 
-def main() -> None:
+def landed_records(landing_dir: Path, batches: slice) -> int:
+    """Records (erp rows and collector lines) of the batches in the manifest's slice."""
+    manifest = json.loads((landing_dir / "_manifest.json").read_text())
+    return sum(sum(batch["rows"].values()) for batch in manifest["batches"][batches])
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=42)
@@ -213,10 +267,11 @@ def main() -> None:
         help="where to put the data (default: a temporary directory)",
     )
     parser.add_argument(
-        "--unlanded-days",
-        type=int,
-        default=30,
-        help="days left unlanded before the incremental run (default 30)",
+        "--through",
+        type=date.fromisoformat,
+        default=date(1998, 5, 31),
+        help="last day of the whole-history batch (default 1998-05-31: the new day is a "
+        "day of ordering, June 1st)",
     )
     parser.add_argument(
         "--reuse-sim",
@@ -232,96 +287,190 @@ def main() -> None:
         "postgres uses the PG* variables and a database warehouse_bench, recreated",
     )
     parser.add_argument(
-        "--with-elementary",
+        "--without-elementary",
         action="store_true",
-        help="keep Elementary's models, hooks and tests in the builds (default: off, so the "
-        "figures are the warehouse's own; `make build` runs with it)",
+        help="turn Elementary's models, hooks and tests off (default: on, as users run it)",
     )
-    args = parser.parse_args()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warehouse-bench-"))
-    sim_dir, landing_dir = workdir / "sim", workdir / "landing"
-    duckdb_path = workdir / "warehouse.duckdb"
-    pg_settings = {**connection_settings(), "dbname": "warehouse_bench"}
-    envs = {
-        engine: {
-            "WAREHOUSE_LANDING_DIR": str(landing_dir),
-            "WAREHOUSE_DUCKDB_PATH": str(duckdb_path),
-            "PGDATABASE": pg_settings["dbname"],
-            "DBT_TARGET_PATH": str(workdir / f"target-{engine}"),
-            "DBT_LOG_PATH": str(workdir / f"logs-{engine}"),
-        }
-        for engine in args.engines
-    }
-    quiet = {"progress": lambda _: None}
-    build_args = ["build"]
-    if not args.with_elementary:
-        build_args += ["--exclude", "tag:elementary-tests", "--vars", "{elementary_enabled: false}"]
-    print(f"elementary: {'on' if args.with_elementary else 'off (--with-elementary: on)'}")
-    results: list = []
-    print(f"scale factor {args.scale}, data in {workdir}, {os.cpu_count()} cores")
-    server_cpu = None
-    if "postgres" in args.engines:
-        recreate_database(pg_settings)
-        server_cpu = postgres_server_cpu(pg_settings)
-        print(
-            "postgres: cpu counts dbt and the loader; the server's own CPU seconds are added "
-            + ("after the +" if server_cpu else "nowhere (the server is not on this machine)")
-        )
-    meta_file = sim_dir / "meta.json"
-    reusable = meta_file.exists() and (
-        (meta := load_meta(sim_dir)).scale == args.scale and meta.seed == args.seed
+    parser.add_argument(
+        "--web-browse-sessions",
+        type=float,
+        default=None,
+        help="non-converting web sessions per order, the clickstream's volume (default: the "
+        "simulator's, 1.5)",
     )
-    if args.reuse_sim and reusable:
-        print(f"generate: reusing {sim_dir} (scale {args.scale}, seed {args.seed})")
-    else:
-        timed("generate", lambda: generate(sim_dir, args.scale, args.seed, **quiet), results)
-    last = date.fromisoformat(load_meta(sim_dir).last_arrival)
-    cutoff = last - timedelta(days=args.unlanded_days)
-    timed(
-        f"land through {cutoff} (one batch)",
-        lambda: land(sim_dir, landing_dir, through=cutoff, **quiet),
-        results,
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS_DIR,
+        help=f"folder of the JSON records (default {RESULTS_DIR})",
     )
+    parser.add_argument(
+        "--plots",
+        type=Path,
+        default=PLOTS_DIR,
+        help=f"folder of the PNG plots (default {PLOTS_DIR})",
+    )
+    return parser.parse_args()
 
-    def build(label: str, lines: slice) -> None:
-        for engine, env in envs.items():
-            target = ["--target", engine]
+
+PLOTS_DIR = Path(__file__).resolve().parents[1] / "docs" / "img" / "bench"
+
+
+class Bench:
+    """The landed data and the engines' builds of one run."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.workdir = args.workdir or Path(tempfile.mkdtemp(prefix="warehouse-bench-"))
+        self.sim_dir, self.landing_dir = self.workdir / "sim", self.workdir / "landing"
+        self.duckdb_path = self.workdir / "warehouse.duckdb"
+        self.pg_settings = {**connection_settings(), "dbname": "warehouse_bench"}
+        self.envs = {
+            engine: {
+                "WAREHOUSE_LANDING_DIR": str(self.landing_dir),
+                "WAREHOUSE_DUCKDB_PATH": str(self.duckdb_path),
+                "PGDATABASE": self.pg_settings["dbname"],
+                "DBT_TARGET_PATH": str(self.workdir / f"target-{engine}"),
+                "DBT_LOG_PATH": str(self.workdir / f"logs-{engine}"),
+            }
+            for engine in args.engines
+        }
+        self.elementary = not args.without_elementary
+        self.build_args = ["build"]
+        if not self.elementary:
+            self.build_args += [
+                "--exclude",
+                "tag:elementary-tests",
+                "--vars",
+                "{elementary_enabled: false}",
+            ]
+        self.record = Record.start(args.scale, "+".join(args.engines), self.elementary)
+        self.server_cpu: Callable[[], float] | None = None
+
+    def dbt(self, engine: str, label: str, args: list[str], rows: int | None = None) -> Step:
+        env = self.envs[engine]
+        started = time.time()
+        step = timed(
+            f"[{engine}] {label}",
+            lambda: run_dbt([*args, "--target", engine], env=env, capture=True),
+            self.record,
+            self.server_cpu if engine == "postgres" else None,
+            rows,
+        )
+        add_node_seconds(step, Path(env["DBT_TARGET_PATH"]), started)
+        return step
+
+    def build(self, label: str, batches: slice) -> None:
+        rows = landed_records(self.landing_dir, batches)
+        for engine, env in self.envs.items():
             if engine == "postgres":
                 timed(
                     f"[postgres] load ({label})",
-                    lambda: load(landing_dir, pg_settings, **quiet),
-                    results,
-                    server_cpu,
+                    lambda: load(self.landing_dir, self.pg_settings, progress=lambda _: None),
+                    self.record,
+                    self.server_cpu,
+                    rows,
                 )
-            timed(
-                f"[{engine}] dbt build ({label})",
-                lambda t=target, e=env: run_dbt([*build_args, *t], env=e, capture=True),
-                results,
-                server_cpu if engine == "postgres" else None,
-            )
+            self.dbt(engine, f"dbt build ({label})", self.build_args, rows)
             target_dir = Path(env["DBT_TARGET_PATH"])
             print_layers(f"[{engine}] {label}", target_dir)
             print_boundary(f"[{engine}] {label}", target_dir)
-            print_web(f"[{engine}] {label}", target_dir, landed_web_lines(landing_dir, lines))
+            print_web(
+                f"[{engine}] {label}", target_dir, landed_web_lines(self.landing_dir, batches)
+            )
 
-    build("whole history", slice(0, 1))
-    timed("land --next", lambda: land(sim_dir, landing_dir, next_day=True, **quiet), results)
-    timed("verify the new day's files", lambda: verify_new_batch(landing_dir), results)
-    build("one new day", slice(-1, None))
-    for engine, env in envs.items():
-        target = ["--target", engine]
-        timed(
-            f"[{engine}] dbt build (nothing new)",
-            lambda t=target, e=env: run_dbt([*build_args, *t], env=e, capture=True),
-            results,
-            server_cpu if engine == "postgres" else None,
+    def prepare(self) -> None:
+        """Generates (or reuses) the history and lands all of it but the last days."""
+        args, quiet = self.args, {"progress": lambda _: None}
+        if "postgres" in self.envs:
+            recreate_database(self.pg_settings)
+            self.server_cpu = postgres_server_cpu(self.pg_settings)
+        meta_file = self.sim_dir / "meta.json"
+        reusable = meta_file.exists() and (
+            (meta := load_meta(self.sim_dir)).scale == args.scale and meta.seed == args.seed
         )
-    env = next(iter(envs.values()))
-    timed("dbt parse (partial parsing)", lambda: run_dbt(["parse"], env=env, capture=True), results)
-    if "duckdb" in envs:
-        print_duckdb_marts(duckdb_path)
-    if "postgres" in envs:
-        print_postgres_sizes(pg_settings)
+        if args.reuse_sim and reusable:
+            print(f"generate: reusing {self.sim_dir} (scale {args.scale}, seed {args.seed})")
+        else:
+            options = {}
+            if args.web_browse_sessions is not None:
+                options["web"] = WebConfig(browse_sessions_per_order=args.web_browse_sessions)
+            timed(
+                "generate",
+                lambda: generate(self.sim_dir, args.scale, args.seed, **quiet, **options),
+                self.record,
+            )
+        cutoff = args.through
+        step = timed(
+            f"land through {cutoff} (one batch)",
+            lambda: land(self.sim_dir, self.landing_dir, through=cutoff, **quiet),
+            self.record,
+        )
+        step.rows = landed_records(self.landing_dir, slice(0, 1))
+
+    def floor(self, engine: str) -> None:
+        """dbt's own cost on this machine: a build that selects nothing, one trivial model."""
+        self.dbt(engine, "dbt build selecting nothing", ["build", "--select", "tag:bench-none"])
+        self.dbt(engine, "dbt run of one trivial model (dim_dates)", ["run", "-s", "dim_dates"])
+
+
+def main() -> None:
+    args = parse_args()
+    bench = Bench(args)
+    elementary = "on" if bench.elementary else "off (--without-elementary)"
+    print(f"scale factor {args.scale}, data in {bench.workdir}, {os.cpu_count()} cores")
+    print(f"elementary: {elementary}")
+    bench.prepare()
+    bench.build("whole history", slice(0, 1))
+    quiet = {"progress": lambda _: None}
+    step = timed(
+        "land --next",
+        lambda: land(bench.sim_dir, bench.landing_dir, next_day=True, **quiet),
+        bench.record,
+    )
+    step.rows = landed_records(bench.landing_dir, slice(-1, None))
+    timed("verify the new day's files", lambda: verify_new_batch(bench.landing_dir), bench.record)
+    bench.build("one new day", slice(-1, None))
+    for engine in bench.envs:
+        bench.dbt(engine, "dbt build (nothing new)", bench.build_args, 0)
+    for engine in bench.envs:
+        bench.floor(engine)
+    engine = args.engines[0]
+    bench.dbt(engine, "dbt parse (partial parsing)", ["parse"])
+    report_sizes(bench)
+    print_table(bench.record)
+    path = bench.record.write(args.results)
+    print(f"\nrecord: {path}")
+    for plot_path in plot(read_records(args.results), bench.record, args.plots):
+        print(f"plot: {plot_path}")
+
+
+def report_sizes(bench: Bench) -> None:
+    """Row counts, stored sizes per landed GB and peak memory, printed and recorded."""
+    landed = directory_bytes(bench.landing_dir)
+    facts: dict[str, object] = {"landed_bytes": landed}
+    if "duckdb" in bench.envs:
+        print_duckdb_marts(bench.duckdb_path)
+        facts["duckdb_bytes"] = bench.duckdb_path.stat().st_size
+    if "postgres" in bench.envs:
+        facts["postgres_bytes"] = print_postgres_sizes(bench.pg_settings)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    facts["peak_rss_mib"] = round(max(children, own) / 1024, 1)
+    usage = shutil.disk_usage(bench.workdir)
+    facts["disk_free_gib_at_end"] = round(usage.free / 2**30, 1)
+    print(f"\nlanded files: {landed / 2**30:.3f} GiB")
+    for key in ("duckdb_bytes", "postgres_bytes"):
+        if key in facts:
+            stored = int(facts[key])  # type: ignore[call-overload]
+            engine = key.split("_")[0]
+            print(f"{engine}: {stored / 2**30:.3f} GiB, {stored / landed:.2f} per landed GB")
+    print(f"peak memory of one process (RSS): {facts['peak_rss_mib']} MiB")
+    bench.record.facts = facts
+
+
+def directory_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 def recreate_database(settings: dict[str, str]) -> None:
@@ -345,11 +494,10 @@ def print_duckdb_marts(duckdb_path: Path) -> None:
         print(f"  {table:<40} {count:>12,}")
     (events,) = con.execute("select count(*) from staging.stg_web__events").fetchone()
     print(f"  {'stg_web__events':<40} {events:>12,}")
-    size = duckdb_path.stat().st_size / 2**30
-    print(f"\nwarehouse file: {size:.2f} GiB")
+    con.close()
 
 
-def print_postgres_sizes(settings: dict[str, str]) -> None:
+def print_postgres_sizes(settings: dict[str, str]) -> int:
     import psycopg2
 
     conn = psycopg2.connect(**settings)
@@ -372,6 +520,7 @@ def print_postgres_sizes(settings: dict[str, str]) -> None:
     print(f"\npostgres database {settings['dbname']}: {total / 2**30:.2f} GiB; largest tables:")
     for name, size in largest:
         print(f"  {name:<40} {size / 2**30:>8.2f} GiB")
+    return int(total)
 
 
 if __name__ == "__main__":

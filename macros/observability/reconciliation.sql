@@ -7,7 +7,9 @@
       run (reconciled_by = invocation_id);
     - the test checks the claimed batches (every batch on a full refresh);
     - on-run-end, release_unreconciled_batches() hands them back (null) unless the test passed
-      in this run, so a run that skipped or failed the test leaves them to the next one.
+      in this run and the run built the whole project without a failure
+      (batches_checked_by()), so a run that skipped or failed the test, or any node, or built
+      a selection, leaves them to the next one.
 -#}
 
 {% macro reconciliation_log() -%}
@@ -50,16 +52,37 @@
 
 
 {% macro release_unreconciled_batches(results) -%}
-    {%- set passed = [] -%}
-    {%- for result in results
-        if result.node.name == 'assert_batches_reconcile' and result.status == 'pass' -%}
-        {%- do passed.append(result) -%}
-    {%- endfor -%}
-    {%- if passed -%}
+    {%- if batches_checked_by(results) -%}
         select 1
     {%- else -%}
         {{ adapter.dispatch('release_unreconciled_batches', 'warehouse')() }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether a run has checked the batches it claimed: its per-batch reconciliation passed,
+    every model and snapshot of the project ran in it, and no node failed, errored or was
+    skipped. Otherwise the next run claims them again, so its reconciliation and its tests of
+    new batches (macros/quality/test_scope.sql) read them again. -#}
+{% macro batches_checked_by(results) -%}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set ran, reconciled, unfinished = [], [], [] -%}
+    {%- for result in results -%}
+        {%- do ran.append(result.node.unique_id) -%}
+        {%- if result.node.name == 'assert_batches_reconcile' and result.status == 'pass' -%}
+            {%- do reconciled.append(result.node.unique_id) -%}
+        {%- elif result.status in ['error', 'fail', 'skipped', 'runtime error'] -%}
+            {%- do unfinished.append(result.node.unique_id) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set not_run = [] -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type in ['model', 'snapshot'] and node.package_name == project_name
+        and node.unique_id not in ran -%}
+        {%- do not_run.append(node.unique_id) -%}
+    {%- endfor -%}
+    {{ return(reconciled and not unfinished and not not_run) }}
 {%- endmacro %}
 
 {% macro duckdb__release_unreconciled_batches() -%}
@@ -96,16 +119,18 @@
 {%- endmacro %}
 
 
-{#- The batches of a source this run reads first (every batch on a full refresh), as a list
+{#- The batches of a source (of every source: none) this run reads first (every batch on a
+    full refresh; batch ids are shared by the sources of one landing), as a list
     of literals for `in (...)` (null when there are none): a literal list, unlike a subquery,
     lets the engine skip the landed files and row groups of other batches. -#}
-{% macro claimed_batches(source_name) -%}
+{% macro claimed_batches(source_name=none) -%}
     {%- if not execute -%}
         {{ return('null') }}
     {%- endif -%}
+    {%- set of_source = "source_name = '" ~ source_name ~ "' and " if source_name else "" -%}
     {%- set batches = run_query(
         "select distinct batch_id from " ~ reconciliation_log()
-        ~ " where source_name = '" ~ source_name ~ "' and " ~ claimed_by_this_run()
+        ~ " where " ~ of_source ~ claimed_by_this_run()
         ~ " order by batch_id").columns[0].values() -%}
     {{ return(batches | join(', ') if batches else 'null') }}
 {%- endmacro %}
