@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import plain_sql
 from report import (
     RESULTS_DIR,
     Record,
@@ -299,6 +300,11 @@ def parse_args() -> argparse.Namespace:
         "simulator's, 1.5)",
     )
     parser.add_argument(
+        "--skip-plain-sql",
+        action="store_true",
+        help="leave out dbt's overhead against the same SQL run directly (bench/plain_sql.py)",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=RESULTS_DIR,
@@ -437,12 +443,41 @@ def main() -> None:
         bench.floor(engine)
     engine = args.engines[0]
     bench.dbt(engine, "dbt parse (partial parsing)", ["parse"])
+    if "duckdb" in bench.envs and not args.skip_plain_sql:
+        plain_sql.compare(
+            bench.landing_dir,
+            bench.workdir / "overhead",
+            lambda label, action: timed(label, action, bench.record),
+        )
+        print_overhead(bench.record)
     report_sizes(bench)
     print_table(bench.record)
     path = bench.record.write(args.results)
     print(f"\nrecord: {path}")
     for plot_path in plot(read_records(args.results), bench.record, args.plots):
         print(f"plot: {plot_path}")
+
+
+def print_overhead(record: Record) -> None:
+    """dbt's full run and build against the same SQL executed directly."""
+    steps = {step.label: step for step in record.steps}
+    pairs = [
+        ("dbt run", "[duckdb] dbt run --full-refresh", "plain SQL: dbt run's work (models)"),
+        (
+            "dbt build",
+            "[duckdb] dbt build --full-refresh (empty file)",
+            "plain SQL: dbt build's work",
+        ),
+    ]
+    for name, dbt_label, plain_label in pairs:
+        dbt_step, plain_step = steps[dbt_label], steps[plain_label]
+        print(
+            f"{name} against plain SQL: {dbt_step.wall / plain_step.wall:.2f}x wall, "
+            f"{dbt_step.cpu / plain_step.cpu:.2f}x CPU"
+        )
+        record.facts[f"{name.replace(' ', '_')}_overhead_wall"] = round(
+            dbt_step.wall / plain_step.wall, 3
+        )
 
 
 def report_sizes(bench: Bench) -> None:
@@ -466,7 +501,7 @@ def report_sizes(bench: Bench) -> None:
             engine = key.split("_")[0]
             print(f"{engine}: {stored / 2**30:.3f} GiB, {stored / landed:.2f} per landed GB")
     print(f"peak memory of one process (RSS): {facts['peak_rss_mib']} MiB")
-    bench.record.facts = facts
+    bench.record.facts.update(facts)
 
 
 def directory_bytes(folder: Path) -> int:
