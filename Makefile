@@ -7,6 +7,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= 0.1
+# more options of bench/run.py, e.g. BENCH_ARGS='--engines duckdb postgres'
+BENCH_ARGS ?=
 SEED ?= 42
 # duckdb (a file, nothing to start) or postgres (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE)
 TARGET ?= duckdb
@@ -96,8 +98,8 @@ test-fast: venv ## Python unit tests (no dbt build)
 test-slow: venv deps ## dbt builds on fresh SF 0.01 data: TPC-H oracle, equivalence, reconciliation
 	$(BIN)/pytest -m slow -q
 
-bench: venv deps ## timings at SCALE (default 0.1): generate, full build, one incremental day
-	$(BIN)/python bench/run.py --scale $(SCALE)
+bench: venv deps ## timings at SCALE (0.1): whole history, one day, nothing new, dbt's floor and overhead; BENCH_ARGS=... more options
+	$(BIN)/python bench/run.py --scale $(SCALE) $(BENCH_ARGS)
 
 lock: venv ## re-pin every installed package into constraints.txt
 	{ echo '# Every installed package pinned (pip freeze of a fresh `make venv`); regenerate with `make lock`.'; \

@@ -141,6 +141,13 @@ def test_a_web_file_cut_short_stops_the_run_and_is_read_whole_once_repaired(
     assert set(_staged_batches(warehouse).values()) == {batch_id}
     recorded, accounted = _web_lines_accounted(warehouse, batch_id)
     assert recorded == accounted > 0
+    # it reconciled, but a build of a selection (staging) leaves the batch to the next build
+    # of the whole project, whose tests of new batches read it again
+    (claimed,) = warehouse.query(
+        f"select count(*) from raw._landed_files where batch_id = {batch_id} "
+        "and reconciled_by is not null"
+    )[0]
+    assert claimed == 0
 
 
 def test_a_changed_byte_and_a_missing_file_are_named(warehouse: Warehouse):
