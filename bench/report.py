@@ -169,8 +169,10 @@ def _plot_nodes(record: Record, folder: Path) -> Path:
         for step in (record.step(WHOLE_HISTORY, engine), record.step(ONE_DAY, engine))
         if step and step.nodes
     ]
-    fig, axes = plt.subplots(1, max(len(builds), 1), figsize=(6.5 * len(builds), 6), squeeze=False)
-    for axis, step in zip(axes[0], builds, strict=False):
+    columns = min(len(builds), 2) or 1
+    rows = max((len(builds) + 1) // 2, 1)
+    fig, axes = plt.subplots(rows, columns, figsize=(6.5 * columns, 5 * rows), squeeze=False)
+    for axis, step in zip(axes.flat, builds, strict=False):
         top = sorted(step.nodes.items(), key=lambda kv: -kv[1])[:15]
         axis.barh([_short(name) for name, _ in top], [seconds for _, seconds in top])
         axis.invert_yaxis()

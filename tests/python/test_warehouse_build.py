@@ -6,6 +6,7 @@ import gzip
 import itertools
 import json
 import re
+import shutil
 
 import duckdb
 import pytest
@@ -420,77 +421,89 @@ def test_the_record_key_test_fails_on_a_bad_key(built_warehouse: BuiltWarehouse,
 FACT = '"warehouse"."marts"."fct_order_lines"'
 
 
-def _compiled_test(built: BuiltWarehouse, name: str) -> str:
-    """The SQL of a test (its failing rows) as the last build compiled it."""
-    return next((built.target_dir / "compiled").rglob(f"{name}.sql")).read_text()
-
-
-def _fact_test(built: BuiltWarehouse, name: str) -> tuple[duckdb.DuckDBPyConnection, int, str]:
-    """A connection, the last batch and the SQL of a test of fct_order_lines that the last
-    build compiled, after checking that it reads the last batch and passes."""
-    con = built.connect()
+def _executed_test(built: BuiltWarehouse, con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The statement the fixture's last build ran for a test of fct_order_lines (it counts
+    the failing rows), after checking that it read the last batch and found none."""
     (last,) = con.execute("select max(batch_id) from raw._landed_files").fetchone()
-    compiled = _compiled_test(built, name)
-    assert f"where _batch_id in ({last})" in compiled, compiled
-    assert con.execute(compiled).fetchall() == []
-    return con, last, compiled
+    executed = next((built.target_dir / "run").rglob(f"{name}.sql")).read_text()
+    assert f"where _batch_id in ({last})" in executed, executed
+    assert con.execute(executed).fetchone()[0] == 0
+    return executed
+
+
+def _failures(con: duckdb.DuckDBPyConnection, executed: str, relation: str) -> int:
+    """Failing rows the test finds when fct_order_lines is the relation given instead."""
+    return con.execute(executed.replace(FACT, relation)).fetchone()[0]
 
 
 def test_a_build_tests_the_rows_of_its_new_batches(built_warehouse: BuiltWarehouse):
     """The fixture's last build read one new batch: its row tests of incremental models check
     that batch's rows only (a bad row of it fails the test, a bad row of an older batch is
     left to the full checks), and a test of a model that is not incremental reads it all."""
-    con, last, compiled = _fact_test(built_warehouse, "not_null_fct_order_lines_customer_sk")
-    for batch, expected in ((f"= {last}", 1), (f"< {last}", 0)):
-        (key,) = con.execute(
-            f"select min(order_line_sk) from {FACT} where _batch_id {batch}"
-        ).fetchone()
-        bad = (
-            f"(select * replace (case when order_line_sk = '{key}' then null "
-            f"else customer_sk end as customer_sk) from {FACT})"
-        )
-        assert len(con.execute(compiled.replace(FACT, bad)).fetchall()) == expected, batch
-    whole = _compiled_test(built_warehouse, "not_null_dim_customers_customer_sk")
+    with built_warehouse.connect() as con:
+        executed = _executed_test(built_warehouse, con, "not_null_fct_order_lines_customer_sk")
+        (last,) = con.execute("select max(batch_id) from raw._landed_files").fetchone()
+        for batch, expected in ((f"= {last}", 1), (f"< {last}", 0)):
+            (key,) = con.execute(
+                f"select min(order_line_sk) from {FACT} where _batch_id {batch}"
+            ).fetchone()
+            bad = (
+                f"(select * replace (case when order_line_sk = '{key}' then null "
+                f"else customer_sk end as customer_sk) from {FACT})"
+            )
+            assert _failures(con, executed, bad) == expected, batch
+    whole = next(
+        (built_warehouse.target_dir / "run").rglob("not_null_dim_customers_customer_sk.sql")
+    ).read_text()
     assert "_batch_id" not in whole, whole
 
 
 def test_a_key_test_of_new_batches_catches_a_new_row_that_repeats_an_old_key(
     built_warehouse: BuiltWarehouse,
 ):
-    con, last, compiled = _fact_test(built_warehouse, "unique_fct_order_lines_order_line_sk")
-    (old_key,) = con.execute(
-        f"select min(order_line_sk) from {FACT} where _batch_id < {last}"
-    ).fetchone()
-    (new_key,) = con.execute(
-        f"select min(order_line_sk) from {FACT} where _batch_id = {last}"
-    ).fetchone()
-    repeated = (
-        f"(select * from {FACT} union all select * replace ('{old_key}' as order_line_sk) "
-        f"from {FACT} where order_line_sk = '{new_key}')"
-    )
-    assert con.execute(compiled.replace(FACT, repeated)).fetchall() == [(old_key, 2)]
-    # two old rows with one key: no row of the new batch has it, the full checks find it
-    old_only = (
-        f"(select * from {FACT} union all select * from {FACT} where order_line_sk = '{old_key}')"
-    )
-    assert con.execute(compiled.replace(FACT, old_only)).fetchall() == []
+    with built_warehouse.connect() as con:
+        executed = _executed_test(built_warehouse, con, "unique_fct_order_lines_order_line_sk")
+        (last,) = con.execute("select max(batch_id) from raw._landed_files").fetchone()
+        (old_key,) = con.execute(
+            f"select min(order_line_sk) from {FACT} where _batch_id < {last}"
+        ).fetchone()
+        (new_key,) = con.execute(
+            f"select min(order_line_sk) from {FACT} where _batch_id = {last}"
+        ).fetchone()
+        repeated = (
+            f"(select * from {FACT} union all select * replace ('{old_key}' as order_line_sk) "
+            f"from {FACT} where order_line_sk = '{new_key}')"
+        )
+        assert _failures(con, executed, repeated) == 1
+        # two old rows with one key: no row of the new batch has it, the full checks find it
+        old_only = (
+            f"(select * from {FACT} union all select * from {FACT} "
+            f"where order_line_sk = '{old_key}')"
+        )
+        assert _failures(con, executed, old_only) == 0
 
 
 def test_the_full_checks_test_every_row_and_pass(built_warehouse: BuiltWarehouse, tmp_path):
     """`dbt test` (make full-checks) reads whole models, the whole-history checks included,
-    and passes on the built warehouse."""
+    and passes on the built warehouse (a copy: the tests record their results in it)."""
     target = tmp_path / "target"
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse.duckdb_path, copy)
     built_warehouse.dbt(
         "test",
         "--exclude",
         "tag:elementary-tests",
-        env={"DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target / "logs")},
+        env={
+            "WAREHOUSE_DUCKDB_PATH": str(copy),
+            "DBT_TARGET_PATH": str(target),
+            "DBT_LOG_PATH": str(target / "logs"),
+        },
     )
     for name in ("not_null_fct_order_lines_customer_sk", "unique_fct_order_lines_order_line_sk"):
         compiled = next((target / "compiled").rglob(f"{name}.sql")).read_text()
         assert "_batch_id" not in compiled, compiled
     results = json.loads((target / "run_results.json").read_text())["results"]
     assert len(results) > 200
-    assert {r["status"] for r in results} <= {"pass", "warn"}
+    assert {r["status"] for r in results} <= {"pass", "warn", "success"}
     # the whole-history check that a build leaves out (selectors.yml: daily)
     assert "test.warehouse.assert_erp_records_reconcile" in {r["unique_id"] for r in results}
