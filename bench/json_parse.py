@@ -3,7 +3,7 @@
 Compares two ways DuckDB can take the fields out of each collector line:
   per field: one `->>` per field, which parses the line once per field;
   one parse: json_transform into a struct of text fields (what base_web__events does).
-Both read the same lines from an in-memory table, after a timed read of the gzip files.
+Both read the same lines from an in-memory table, after a timed read of the landed files.
 
     .venv/bin/python bench/json_parse.py [--landing-dir data/landing]
 """
@@ -52,14 +52,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--landing-dir", type=Path, default=Path("data/landing"))
     args = parser.parse_args()
-    glob = str(args.landing_dir / "web" / "events" / "batch=*" / "data.jsonl.gz")
+    glob = str(args.landing_dir / "web" / "events" / "batch=*" / "lines.parquet")
     con = duckdb.connect()
     start = time.perf_counter()
     con.execute(f"create table lines as select raw_line from {read_web_lines_sql(glob)}")
     (lines,) = con.execute("select count(*) from lines").fetchone()
     seconds = time.perf_counter() - start
     print(
-        f"read {lines:,} gzip lines             {seconds:>7.2f} s {lines / seconds:>12,.0f} lines/s"
+        f"read {lines:,} landed lines           {seconds:>7.2f} s {lines / seconds:>12,.0f} lines/s"
     )
     document = "case when json_valid(raw_line) then cast(raw_line as json) end"
     per_field = ", ".join(f"doc ->> '{field}' as {field}" for field in FIELDS)

@@ -6,7 +6,7 @@
     - of another content: SHA-256 differs (checked for files not verified before, and again
       for a verified file whose modification time changed: a file that was read is never
       replaced, even when the manifest was rewritten to match it);
-    - of another row count (Parquet) or line count (web) than the manifest says;
+    - of another row count than the manifest says (a web file holds one row per line);
     - without a column its source declares (the column contract): an erp extract without one
       of the `columns` of its sources YAML (`meta: {optional: true}`: it may be absent), a web
       file none of whose lines has a key of the source's `json_keys.required`.
@@ -49,7 +49,16 @@
             ~ (unrecorded.columns[0].values() | join(', ')) ~ " (landed by an earlier version): "
             ~ "run `warehouse land --record-files` to record them as they are now") }}
     {%- endif -%}
-    {%- set glob = landing ~ '/*/*/batch=*/data.*' -%}
+    {%- set legacy = run_query(
+        "select min(f.path) from landing_listed where f.path like '%.jsonl.gz'") -%}
+    {%- if legacy.columns[0].values()[0] -%}
+        {{ exceptions.raise_compiler_error(
+            landing ~ " was written by an earlier version of the warehouse: its web batches are "
+            ~ "gzip files (" ~ legacy.columns[0].values()[0] ~ "), which this version does not "
+            ~ "read. Land the history again into a new landing directory (the demo: `make demo`) "
+            ~ "and rebuild with `warehouse dbt build --full-refresh`.") }}
+    {%- endif -%}
+    {%- set glob = landing ~ '/*/*/batch=*/*.parquet' -%}
     {%- set on_disk = run_query("select count(*) from glob(" ~ sql_string(glob) ~ ")") -%}
     {%- do run_query("
         create or replace temp table landing_disk as
@@ -170,23 +179,14 @@
 
 
 {#- Problems (batch, source, entity, path, difference) of files whose rows differ from the
-    manifest: Parquet row counts from the file footers, web lines by reading the files. -#}
+    manifest: row counts from the Parquet footers (a web file holds one row per line). -#}
 {% macro verify_row_counts(landing, to_hash) -%}
-    {%- set parquet, lines = [], [] -%}
+    {%- set files = [] -%}
     {%- for path, source_name, batch_id, sha256, row_count in to_hash.rows -%}
-        {%- do (lines if path.endswith('.gz') else parquet).append(sql_string(landing ~ '/' ~ path)) -%}
+        {%- do files.append(sql_string(landing ~ '/' ~ path)) -%}
     {%- endfor -%}
-    {%- set counted = [] -%}
-    {%- if parquet -%}
-        {%- do counted.append("select file_name as filename, num_rows as actual from "
-            ~ "parquet_file_metadata([" ~ (parquet | join(', ')) ~ "])") -%}
-    {%- endif -%}
-    {%- if lines -%}
-        {%- do counted.append("select filename, count(*) as actual from read_csv(["
-            ~ (lines | join(', ')) ~ "], columns = {'raw_line': 'VARCHAR'}, header = false, "
-            ~ "delim = chr(31), quote = '', escape = '', auto_detect = false, filename = true) "
-            ~ "group by filename") -%}
-    {%- endif -%}
+    {%- set counted = ["select file_name as filename, num_rows as actual from "
+        ~ "parquet_file_metadata([" ~ (files | join(', ')) ~ "])"] -%}
     {%- set result = run_query("
         with counted as (" ~ (counted | join(' union all ')) ~ ")
         select s.batch_id, s.source_name, s.entity, s.path,
@@ -215,7 +215,7 @@
         {%- set files = [] -%}
         {%- for path, source_name, batch_id, sha256, row_count in to_hash.rows
             if source_name == node.source_name and ('/' ~ node.name ~ '/') in path
-                and path.endswith('.gz') and row_count > 0 -%}
+                and row_count > 0 -%}
             {%- do files.append(sql_string(landing ~ '/' ~ path)) -%}
         {%- endfor -%}
         {%- if files -%}
@@ -229,9 +229,8 @@
             {%- endfor -%}
             {%- set result = run_query("
                 with lines as (
-                    select filename, raw_line from read_csv([" ~ (files | join(', ')) ~ "],
-                        columns = {'raw_line': 'VARCHAR'}, header = false, delim = chr(31),
-                        quote = '', escape = '', auto_detect = false, filename = true)
+                    select filename, raw_line
+                    from read_parquet([" ~ (files | join(', ')) ~ "], filename = true)
                     where json_valid(raw_line)
                 ),
                 found as (

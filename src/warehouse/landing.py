@@ -3,18 +3,20 @@
 Layout::
 
     <landing_dir>/erp/<entity>/batch=000001/data.parquet
-    <landing_dir>/web/events/batch=000001/data.jsonl.gz
+    <landing_dir>/web/events/batch=000001/lines.parquet
     <landing_dir>/_manifest.json
 
 Each erp batch file holds, in arrival order, the business columns as text, ``updated_at`` (the
 source system's change time), ``_batch_id`` and ``_arrived_at`` (when the EL tool received the
-record). A web batch is the collector's file: gzipped JSON lines in arrival order, exactly as
-written (malformed lines included), nothing added; ``read_web_lines_sql`` reads it back as
-text lines, one row per line. The manifest lists every batch with its
-cut-off date (the watermark), when it was landed and its row counts (``web_events`` for web),
-and every file of the batch with its path, size, SHA-256 and rows (lines for web): the
-readers (dbt's raw views on DuckDB, ``warehouse load``) read the files the manifest lists and
-nothing else, and refuse a file that no longer matches its record (docs/landing.md).
+record). A web batch is the collector's lines in arrival order, each exactly as written
+(malformed lines included), nothing added: a Parquet file of one text column, ``raw_line``,
+so that every reader numbers a line by its position in the file (``file_row_number``) the way
+it numbers an erp record; ``read_web_lines_sql`` reads it back, one row per line. The
+manifest lists every batch with its cut-off date (the watermark), when it was landed and
+its row counts (``web_events`` for web), and every file of the batch with its path, size,
+SHA-256 and rows (lines for web): the readers (dbt's raw views on DuckDB, ``warehouse
+load``) read the files the manifest lists and nothing else, and refuse a file that no longer
+matches its record (docs/landing.md).
 
 A landing is all or nothing: the batch is written under a temporary name, renamed into place,
 and only then recorded in the manifest (itself replaced atomically). A directory of a batch that
@@ -42,11 +44,9 @@ SOURCE = "erp"
 WEB_SOURCE = WEB_DIR
 WEB_ENTITY = "events"
 WEB_ROWS_KEY = "web_events"
-WEB_BATCH_FILE = "data.jsonl.gz"
-# Written as CSV of one column with no quoting, escaping or header, each line comes out
-# byte for byte as it went in; the unit separator never occurs in a JSON line (JSON escapes
-# control characters).
-LINE_DELIMITER = "\x1f"
+WEB_BATCH_FILE = "lines.parquet"
+# Earlier versions landed a web batch as gzip text; its readers cannot number those lines.
+LEGACY_WEB_SUFFIX = ".jsonl.gz"
 # Columns of the simulator's records that the source system does not send.
 SIM_ONLY_COLUMNS = [
     "_kind",
@@ -61,13 +61,10 @@ SIM_ONLY_COLUMNS = [
 def read_web_lines_sql(files: str | Path) -> str:
     """SQL reading landed web files (a path or glob) as text lines, malformed ones included.
 
-    One column ``raw_line`` plus ``filename``; no quoting, escaping or type detection, so
-    every line comes back exactly as the collector wrote it.
+    Columns ``raw_line`` (exactly as the collector wrote it), ``file_row_number`` (the
+    line's position in its file, from 0) and ``filename``.
     """
-    return (
-        f"read_csv('{files}', columns = {{'raw_line': 'VARCHAR'}}, header = false, "
-        "delim = chr(31), quote = '', escape = '', auto_detect = false, filename = true)"
-    )
+    return f"read_parquet('{files}', file_row_number = true, filename = true)"
 
 
 class LandingError(RuntimeError):
@@ -208,7 +205,17 @@ def read_manifest(landing_dir: Path) -> list[Batch]:
     if not path.exists():
         return []
     data = json.loads(path.read_text())
-    return [Batch(**b) for b in data["batches"]]
+    batches = [Batch(**b) for b in data["batches"]]
+    for batch in batches:
+        for record in batch.files or []:
+            if record.path.endswith(LEGACY_WEB_SUFFIX):
+                raise LandingError(
+                    f"{landing_dir} was written by an earlier version of the warehouse: its web "
+                    f"batches are gzip files ({record.path}), which this version does not read. "
+                    "Land the history again into a new landing directory (the demo: `make "
+                    "demo`) and rebuild with `warehouse dbt build --full-refresh`."
+                )
+    return batches
 
 
 def _write_manifest(landing_dir: Path, batches: list[Batch]) -> None:
@@ -419,16 +426,16 @@ def _write_batch(
         final_dir = landing_dir / WEB_SOURCE / WEB_ENTITY / f"batch={batch_id:06d}"
         tmp_dir = final_dir.with_name(final_dir.name + ".tmp")
         tmp_dir.mkdir(parents=True, exist_ok=True)
-        # Only the line text, in the simulator's arrival order (the scan keeps file order);
-        # written even when empty, so every batch has a file.
+        # Only the line text, in the simulator's arrival order (DuckDB keeps a scan's order
+        # through COPY while preserve_insertion_order is on, its default); written even when
+        # empty, so every batch has a file.
         (count,) = one_row(
             con,
             f"""
             copy (
                 select raw_line from read_parquet('{web_source}')
                 where {lower} and {upper}
-            ) to '{tmp_dir / WEB_BATCH_FILE}' (format csv, header false, quote '', escape '',
-                delimiter '{LINE_DELIMITER}', compression gzip)
+            ) to '{tmp_dir / WEB_BATCH_FILE}' (format parquet, compression zstd)
             """,
         )
         rows[WEB_ROWS_KEY] = int(count)

@@ -1,18 +1,20 @@
 """Loads landed batches into PostgreSQL's ``raw`` schema, each batch exactly once.
 
-PostgreSQL cannot read the landed Parquet and gzip files itself, so the team engine gets
+PostgreSQL cannot read the landed Parquet files itself, so the team engine gets
 them copied into tables: ``raw.erp_<entity>`` (the extract's columns as landed: text, plus
 ``updated_at``, ``_arrived_at``, ``_batch_id`` and ``file_row_number``, the record's position
 in its file from 0, as DuckDB's view of the landed files has it) and ``raw.web_events`` (one
-text column ``raw_line`` per collector line, as landed, plus ``_batch_id``).
+text column ``raw_line`` per collector line, as landed, plus ``_batch_id`` and the line's
+``file_row_number``).
 
 ``raw.web_events`` is a view. The lines are stored in ``raw.web_event_chunks``, 1,000 lines of
 a batch per row joined by newlines, so that PostgreSQL compresses them (lz4): one collector
 line (about 600 bytes) is below the size at which PostgreSQL compresses a value at all, so a
 table of one line per row kept the clickstream uncompressed, 19 GB at scale factor 1. The view
 splits the chunks back into lines (text, exactly as landed; an empty line reads as null, as it
-did in the line table) and a filter on ``_batch_id`` reaches the chunk table, so a model that
-reads new batches only decompresses those.
+did in the line table), numbers each line by its position in its file (chunk ``k`` holds the
+lines ``1000 k`` to ``1000 k + 999``, copied in file order) and a filter on ``_batch_id``
+reaches the chunk table, so a model that reads new batches only decompresses those.
 
 Verified first: the loader reads only the files the manifest lists, each checked against its
 record (size, SHA-256, rows, the column contract; ``warehouse.verify``). A batch that does not
@@ -240,6 +242,7 @@ def _copy(cur: cursor, table: str, columns: list[str], writer_args: list[str]) -
 def _copy_file(cur: cursor, landed: LandedFile, batch_id: int) -> int:
     """Copy one landed file into its raw table; returns the records (lines for web) copied."""
     if landed.source == WEB_SOURCE:
+        # in file order: DuckDB returns a scan's rows in order (preserve_insertion_order is on)
         lines = f"select raw_line from {read_web_lines_sql(landed.path)}"
         _copy(
             cur,
@@ -295,9 +298,12 @@ def _prepare_web(cur: cursor, progress: Callable[[str], None]) -> None:
         progress(f"moved the lines of the table {RAW_SCHEMA}.{WEB_VIEW} into {WEB_CHUNKS}")
     cur.execute(
         f"""create or replace view {RAW_SCHEMA}.{WEB_VIEW} as
-        select nullif(lines.raw_line, '') as raw_line, chunks._batch_id
+        select nullif(lines.raw_line, '') as raw_line, chunks._batch_id,
+            chunks._chunk::bigint * {LINES_PER_CHUNK} + lines.line_in_chunk - 1
+                as file_row_number
         from {RAW_SCHEMA}.{WEB_CHUNKS} as chunks
-        cross join lateral string_to_table(chunks.chunk, E'\\n') as lines (raw_line)"""
+        cross join lateral string_to_table(chunks.chunk, E'\\n')
+            with ordinality as lines (raw_line, line_in_chunk)"""
     )
 
 

@@ -18,7 +18,7 @@ import yaml
 
 from warehouse.dbt_runner import project_dir
 from warehouse.duck import one_row
-from warehouse.landing import Batch, FileRecord, file_sha256, read_web_lines_sql
+from warehouse.landing import WEB_SOURCE, Batch, FileRecord, file_sha256, read_web_lines_sql
 
 # Columns a reader finds in a landed Parquet file that no extract sends.
 _READER_COLUMNS = {"duckdb_schema"}
@@ -75,23 +75,19 @@ def declared_columns(project: Path | None = None) -> dict[str, ColumnContract]:
 
 def _rows(path: Path) -> int:
     with duckdb.connect() as con:
-        if path.suffix == ".parquet":
-            sql = f"select num_rows from parquet_file_metadata('{path}')"
-        else:
-            sql = f"select count(*) from {read_web_lines_sql(path)}"
-        return int(one_row(con, sql)[0])
+        return int(one_row(con, f"select num_rows from parquet_file_metadata('{path}')")[0])
 
 
-def _columns(path: Path) -> set[str]:
-    """The columns of a Parquet file, or the JSON keys that the lines of a web file carry."""
+def _columns(path: Path, source: str) -> set[str]:
+    """The columns of an erp file, or the JSON keys that the lines of a web file carry."""
     with duckdb.connect() as con:
-        if path.suffix == ".parquet":
-            names = con.execute(f"select name from parquet_schema('{path}')").fetchall()
-        else:
+        if source == WEB_SOURCE:
             names = con.execute(
                 "select distinct unnest(json_keys(raw_line)) "
                 f"from {read_web_lines_sql(path)} where json_valid(raw_line)"
             ).fetchall()
+        else:
+            names = con.execute(f"select name from parquet_schema('{path}')").fetchall()
     return {name for (name,) in names} - _READER_COLUMNS
 
 
@@ -142,7 +138,7 @@ def check_batch(
             )
             continue
         if record.name in contract:
-            found = _columns(path)
+            found = _columns(path, record.source)
             columns = contract[record.name]
             undeclared = ", ".join(sorted(found - columns.named)) or "none"
             # a web file whose lines are none of them JSON is left to the quarantine

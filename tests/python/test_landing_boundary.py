@@ -11,7 +11,6 @@ reader is `warehouse load` (warehouse.verify).
 
 from __future__ import annotations
 
-import gzip
 import json
 import shutil
 from dataclasses import asdict
@@ -316,10 +315,13 @@ def test_a_batch_that_does_not_reconcile_fails_naming_table_batch_and_counts(
 def _rename_json_key(warehouse: Warehouse, batch_id: int, key: str) -> None:
     """The collector renames a key in every line of a batch; the EL tool records the file."""
     path = warehouse.file("web", "events", batch_id)
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        lines = handle.read().replace(f'"{key}":', f'"{key}_renamed":')
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
-        handle.write(lines)
+    renamed = path.with_name("renamed.parquet")
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select replace(raw_line, '\"{key}\":', '\"{key}_renamed\":') as raw_line "
+            f"from read_parquet('{path}')) to '{renamed}' (format parquet)"
+        )
+    renamed.replace(path)
     manifest_path = warehouse.landing_dir / "_manifest.json"
     manifest = json.loads(manifest_path.read_text())
     (batch,) = [b for b in manifest["batches"] if b["batch_id"] == batch_id]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -444,8 +443,9 @@ def _expected_lines(sim_dir: Path, after: date | None, through: date) -> list[st
         r[0]
         for r in _read(
             sim_dir,
-            f"""select raw_line from '{EVENTS}'
-                where {lower} and _arrived_at < timestamp '{through + timedelta(1)}'""",
+            f"""select raw_line from read_parquet('{EVENTS}', file_row_number = true)
+                where {lower} and _arrived_at < timestamp '{through + timedelta(1)}'
+                order by file_row_number""",
         )
     ]
 
@@ -467,22 +467,28 @@ def test_web_lines_land_exactly_once_and_byte_for_byte(sim_dir: Path, landed):
     assert [b.batch_id for b in batches] == [1, 2, 3, 4, 5]
     previous = None
     for batch, cutoff in zip(batches, cutoffs, strict=True):
-        path = landing / "web" / "events" / f"batch={batch.batch_id:06d}" / "data.jsonl.gz"
-        text = gzip.decompress(path.read_bytes()).decode()
+        path = landing / "web" / "events" / f"batch={batch.batch_id:06d}" / "lines.parquet"
+        lines = _read(
+            landing,
+            f"select raw_line from read_parquet('{path}', file_row_number = true) "
+            "order by file_row_number",
+        )
         expected = _expected_lines(sim_dir, previous, cutoff)
-        # The collector's file, exactly: the lines in arrival order, one per line.
-        assert text == "".join(line + "\n" for line in expected), batch.batch_id
+        # The collector's lines, exactly and in arrival order, one row per line.
+        assert [line for (line,) in lines] == expected, batch.batch_id
         assert batch.rows["web_events"] == len(expected)
         previous = cutoff
     # The batch of the empty day has a file, without any line.
     assert batches[2].rows["web_events"] == 0
     # The lines exercise the hard cases: quotes, commas and backslashes inside values.
-    landed_lines = _read(landing, f"select raw_line from {read_web_lines_sql('{p}/web/*/*/*.gz')}")
+    landed_lines = _read(
+        landing, f"select raw_line from {read_web_lines_sql('{p}/web/*/*/*.parquet')}"
+    )
     assert any('\\"' in r[0] for r in landed_lines) and all("," in r[0] for r in landed_lines)
     # Read back as text lines: the landed multiset is the simulator's, malformed included.
     (difference,) = _read(
         landing,
-        f"""with landed as (select raw_line from {read_web_lines_sql("{p}/web/*/*/*.gz")}),
+        f"""with landed as (select raw_line from {read_web_lines_sql("{p}/web/*/*/*.parquet")}),
             simulated as (select raw_line from '{sim_dir}/web/events.parquet')
             select count(*) from (
                 (select * from landed except all select * from simulated)
@@ -506,7 +512,7 @@ def test_page_load_ms_appears_from_the_drift_date(landed):
                 {_valid_json_and("json_exists(raw_line, '$.page_load_ms')")} as has_property,
                 regexp_extract(filename, 'batch=(\\d+)', 1)::int as batch_id,
                 count(*)
-            from {read_web_lines_sql("{p}/web/*/*/*.gz")}
+            from {read_web_lines_sql("{p}/web/*/*/*.parquet")}
             where {_valid_json_and(f"{client_ts} is not null")}
             group by all""",
     )
@@ -523,7 +529,7 @@ def test_an_interrupted_web_landing_is_cleaned_up(sim_dir: Path, tmp_path: Path)
     land(sim_dir, landing, through=date(1993, 1, 1), **QUIET)
     orphan = landing / "web" / "events" / "batch=000002"
     orphan.mkdir()
-    (orphan / "data.jsonl.gz").write_bytes(b"partial")
+    (orphan / "lines.parquet").write_bytes(b"partial")
     batch = land(sim_dir, landing, through=date(1993, 2, 1), **QUIET)
-    text = gzip.decompress((orphan / "data.jsonl.gz").read_bytes()).decode()
-    assert batch.batch_id == 2 and text.count("\n") == batch.rows["web_events"] > 0
+    lines = _one(landing, f"select count(*) from read_parquet('{orphan / 'lines.parquet'}')")
+    assert batch.batch_id == 2 and lines == batch.rows["web_events"] > 0

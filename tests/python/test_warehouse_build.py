@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import itertools
 import json
 import re
@@ -300,7 +299,7 @@ def test_every_landed_line_is_an_event_a_duplicate_or_quarantined(
     con = built_warehouse.connect()
     landing, sim = built_warehouse.landing_dir, built_warehouse.sim_dir
     (landed,) = con.execute(
-        f"select count(*) from {read_web_lines_sql(f'{landing}/web/events/*/data.jsonl.gz')}"
+        f"select count(*) from {read_web_lines_sql(f'{landing}/web/events/*/lines.parquet')}"
     ).fetchone()
     (staged,) = con.execute("select count(*) from staging.stg_web__events").fetchone()
     quarantined = dict(
@@ -379,11 +378,13 @@ def test_a_record_key_names_one_landed_record(built_warehouse: BuiltWarehouse):
         "select _batch_id, _record_number, event_id from staging.base_web__events "
         "where _invalid_reason is null using sample 300 rows (reservoir, 1)"
     ).fetchall()
-    lines_by_batch: dict[int, list[bytes]] = {}
+    lines_by_batch: dict[int, list[str]] = {}
     for batch_id, number, event_id in sample:
         if batch_id not in lines_by_batch:
-            file = landing / "web" / "events" / f"batch={batch_id:06d}" / "data.jsonl.gz"
-            lines_by_batch[batch_id] = sorted(gzip.decompress(file.read_bytes()).splitlines())
+            file = landing / "web" / "events" / f"batch={batch_id:06d}" / "lines.parquet"
+            lines_by_batch[batch_id] = [
+                line for (line,) in con.execute(f"select raw_line from read_parquet('{file}')")
+            ]
         line = lines_by_batch[batch_id][number - 1]
         assert json.loads(line)["event_id"] == event_id, (batch_id, number)
     assert len(lines_by_batch) > 1

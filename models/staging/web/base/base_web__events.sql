@@ -11,7 +11,8 @@ with source as (
     -- a view on every engine: its readers' filters on the batch reach the raw lines
     select
         raw_line,
-        {{ landed_batch_id() }} as _batch_id
+        {{ landed_batch_id() }} as _batch_id,
+        file_row_number
     from {{ source('web', 'events') }}
 ),
 
@@ -24,6 +25,7 @@ fields as (
         raw_line,
         doc,
         _batch_id,
+        file_row_number,
         {{ json_field('doc', 'event_id') }} as event_id,
         {{ json_field('doc', 'event_type') }} as event_type,
         {{ json_field('doc', 'anonymous_id') }} as anonymous_id,
@@ -85,11 +87,8 @@ final as (
         page_load_ms,
         -- metadata
         _batch_id,
-        -- the line's rank in its batch in text order (doc "record_number" says why not by
-        -- position); identical copies get consecutive numbers
-        row_number() over (
-            partition by _batch_id order by {{ byte_order("raw_line") }}
-        ) as _record_number,
+        -- the line's position in its batch's file, from 1
+        file_row_number + 1 as _record_number,
         {{ validation_columns([
             ["doc is null", "not_json"],
             ["event_id is null or event_id = ''", "missing_event_id"],
