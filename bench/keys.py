@@ -1,11 +1,12 @@
 """Compact surrogate keys against md5 strings, on a built warehouse: prints figures.
 
-The marts' surrogate keys are 32-character md5 strings (dbt_utils.generate_surrogate_key).
-The same hash fits a 64-bit integer: the first 16 hex digits read as a signed bigint, which
-DuckDB and PostgreSQL compute alike (docs/performance.md). This copies the largest facts and
-dim_customers twice, as they are and with every `*_sk` column as that bigint (the unknown
-member '-1' as -1), and reports per table the stored size and the time to write the copy, and
-the time of a star join (revenue by market segment) on each copy.
+The marts' surrogate keys are 64-bit integers (macros/keys/surrogate_key.sql), the first 16
+hex digits of an md5; they replaced the 32-character md5 strings themselves
+(dbt_utils.generate_surrogate_key). This copies the largest facts and dim_customers twice, as
+they are and with every `*_sk` column as a 32-character md5 string again (the md5 of the key,
+as wide and as random as the strings were; the unknown member -1 as '-1'), and reports per
+table the stored size and the time to write the copy, and the time of a star join (revenue
+by market segment) on each copy.
 
   python bench/keys.py --duckdb data/warehouse.duckdb [--postgres warehouse_bench]
 """
@@ -28,11 +29,8 @@ JOIN = """
     inner join {schema}.dim_customers as customers on lines.customer_sk = customers.customer_sk
     group by 1
 """
-DUCKDB_HASH = (
-    "case when {c} = '-1' then -1 else (('0x' || left({c}, 16))::ubigint::hugeint - "
-    "case when left({c}, 1) >= '8' then 18446744073709551616 else 0 end)::bigint end"
-)
-POSTGRES_HASH = "case when {c} = '-1' then -1 else ('x' || substr({c}, 1, 16))::bit(64)::bigint end"
+# the same expression on both engines
+AS_MD5 = "case when {c} = -1 then '-1' else md5(cast({c} as varchar)) end"
 
 
 def timed(action: Callable[[], object], repeat: int = 1) -> float:
@@ -60,7 +58,7 @@ def duckdb_figures(path: Path) -> None:
     for table in TABLES:
         columns = [row[0] for row in con.execute(f"describe source.marts.{table}").fetchall()]
         sizes, seconds = [], []
-        for name, hashed in (("md5", None), ("bigint", DUCKDB_HASH)):
+        for name, hashed in (("md5", AS_MD5), ("bigint", None)):
             file = folder / f"{name}_{table}.duckdb"
             con.execute(f"attach '{file}' as copy_db")
             sql = (
@@ -107,7 +105,7 @@ def postgres_figures(dbname: str) -> None:
         )
         columns = [row[0] for row in cur.fetchall()]
         sizes, seconds = [], []
-        for name, hashed in (("keys_md5", None), ("keys_bigint", POSTGRES_HASH)):
+        for name, hashed in (("keys_md5", AS_MD5), ("keys_bigint", None)):
             sql = (
                 f"create table {name}.{table} as "
                 f"select {select_list(columns, hashed)} from marts.{table}"

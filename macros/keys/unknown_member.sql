@@ -1,6 +1,6 @@
 {#- Surrogate key of the unknown member row every dimension carries. -#}
 {% macro unknown_member_sk() -%}
-    '-1'
+    cast(-1 as bigint)
 {%- endmacro %}
 
 {#- Natural key of the unknown member row. -#}

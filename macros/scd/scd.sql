@@ -18,7 +18,7 @@
 
 {#- Surrogate key of one snapshot version: the natural key and the start of its validity. -#}
 {% macro scd_version_sk(key_columns) -%}
-    {{ dbt_utils.generate_surrogate_key(key_columns + ['dbt_valid_from']) }}
+    {{ surrogate_key(key_columns + ['dbt_valid_from']) }}
 {%- endmacro %}
 
 

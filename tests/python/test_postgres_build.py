@@ -193,7 +193,7 @@ def test_postgres_holds_every_contract_key_after_incremental_runs(
     try:
         with conn.cursor() as cur:
             cur.execute("create temp table orphan as select * from marts.fct_orders limit 1")
-            cur.execute("update orphan set order_key = -42, customer_sk = 'no such customer'")
+            cur.execute("update orphan set order_key = -42, customer_sk = -42")
             with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="customer_sk"):
                 cur.execute("insert into marts.fct_orders select * from orphan")
     finally:

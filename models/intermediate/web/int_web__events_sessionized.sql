@@ -124,7 +124,7 @@ final as (
     select
         -- keys
         numbered.event_id,
-        {{ dbt_utils.generate_surrogate_key(['numbered.anonymous_id', 'numbered.session_number']) }}
+        {{ surrogate_key(['numbered.anonymous_id', 'numbered.session_number']) }}
             as session_sk,
         numbered.anonymous_id,
         cast(numbered.session_number as integer) as session_number,

@@ -129,10 +129,10 @@ final as (
     select
         attributed.*,
         -- the keys of dim_channels and dim_devices, from the attributes they are made of
-        {{ dbt_utils.generate_surrogate_key(
+        {{ surrogate_key(
             ['channel_group', 'channel_source', 'channel_medium', 'channel_campaign']) }}
             as channel_sk,
-        {{ dbt_utils.generate_surrogate_key(
+        {{ surrogate_key(
             ["coalesce(device, 'unknown')", 'browser', 'operating_system']) }} as device_sk
     from attributed
 )

@@ -14,7 +14,7 @@ iso_codes as (
 known as (
     select
         -- keys
-        {{ dbt_utils.generate_surrogate_key(['nations.nation_key']) }} as geography_sk,
+        {{ surrogate_key(['nations.nation_key']) }} as geography_sk,
         nations.nation_key,
         nations.region_key,
         -- attributes

@@ -42,7 +42,7 @@ suppliers as (
 final as (
     select
         -- keys
-        {{ dbt_utils.generate_surrogate_key(['order_lines.order_key', 'order_lines.line_number']) }}
+        {{ surrogate_key(['order_lines.order_key', 'order_lines.line_number']) }}
             as order_line_sk,
         order_lines.order_key,
         order_lines.line_number,

@@ -24,7 +24,7 @@ with rejected as (
 
 final as (
     select
-        {{ dbt_utils.generate_surrogate_key(
+        {{ surrogate_key(
             ['entity', '_batch_id', '_record_number']) }} as quarantine_sk,
         'web' as source_name,
         entity,
