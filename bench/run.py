@@ -34,7 +34,8 @@ from report import (
     read_records,
 )
 
-from warehouse.dbt_runner import run_dbt
+from warehouse.build_scope import record_complete_build, scope
+from warehouse.dbt_runner import dbt_environment, project_dir, run_dbt
 from warehouse.landing import land, read_manifest
 from warehouse.pgload import connection_settings, load
 from warehouse.simulate import generate, load_meta
@@ -354,11 +355,25 @@ class Bench:
         self.server_cpu: Callable[[], float] | None = None
 
     def dbt(self, engine: str, label: str, args: list[str], rows: int | None = None) -> Step:
+        """Run dbt as `warehouse dbt` does: a build without a selection is scoped to what is
+        new (warehouse.build_scope), inside the timed step."""
         env = self.envs[engine]
         started = time.time()
+
+        def run() -> None:
+            project = project_dir()
+            full_env = dbt_environment(project, env)
+            command = [*args, "--target", engine]
+            scoped = scope(command, project, full_env) if args[:1] == ["build"] else None
+            if scoped is not None and not scoped.whole:
+                print(f"[{engine}] {label}: {scoped.reason}: {' '.join(scoped.extra_args)}")
+            run_dbt([*command, *(scoped.extra_args if scoped else [])], env=env, capture=True)
+            if scoped is not None:
+                record_complete_build(scoped, project, full_env)
+
         step = timed(
             f"[{engine}] {label}",
-            lambda: run_dbt([*args, "--target", engine], env=env, capture=True),
+            run,
             self.record,
             self.server_cpu if engine == "postgres" else None,
             rows,

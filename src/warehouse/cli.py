@@ -515,16 +515,27 @@ def add_coverage(sub: Subparsers) -> None:
 
 
 def run_dbt_passthrough(args: argparse.Namespace) -> int:
+    from warehouse.build_scope import record_complete_build
+    from warehouse.build_scope import scope as build_scope
     from warehouse.dbt_runner import dbt_environment, dbt_executable
     from warehouse.observe import run_summary
 
     project = project_dir()
     env = dbt_environment(project)
     started = time.time()
+    dbt_args = list(args.dbt_args)
+    scope = build_scope(dbt_args, project, env) if dbt_args[:1] == ["build"] else None
+    if scope is not None and not scope.whole:
+        print(f"warehouse dbt build: {scope.reason}", flush=True)
     code = subprocess.run(
-        [dbt_executable(), *args.dbt_args], cwd=project, env=env, check=False
+        [dbt_executable(), *dbt_args, *(scope.extra_args if scope else [])],
+        cwd=project,
+        env=env,
+        check=False,
     ).returncode
-    if args.dbt_args[:1] == ["build"]:
+    if scope is not None and code == 0:
+        record_complete_build(scope, project, env)
+    if dbt_args[:1] == ["build"]:
         target_dir = Path(env.get("DBT_TARGET_PATH", "target"))
         summary = run_summary(
             target_dir if target_dir.is_absolute() else project / target_dir, since=started
@@ -542,7 +553,9 @@ def add_dbt(sub: Subparsers) -> None:
         "Run dbt in the project (found from the current directory, or --project-dir before "
         "`dbt`) with WAREHOUSE_AS_OF set to the simulated time of the landed data, so "
         "freshness checks and anomaly windows see the demo's 1990s as now. Everything after "
-        "`dbt` goes to dbt unchanged.",
+        "`dbt` goes to dbt unchanged, except that a `build` without a selection, when every "
+        "landed batch is already built and checked, runs the selector nothing_new: what the "
+        "project changed since the last complete build, and the clock-dependent checks.",
     )
     _add_project_dir(parser)
     parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's arguments")

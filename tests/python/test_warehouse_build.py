@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 import shutil
+import subprocess
 
 import duckdb
 import pytest
 from conftest import ORACLE_SCALE, BuiltWarehouse
 from oracle import check_queries, compiled_analyses
 
+from warehouse.dbt_runner import project_dir, venv_executable
 from warehouse.landing import read_web_lines_sql
 from warehouse.simulate import ENTITY_KEYS
 
@@ -203,8 +206,7 @@ def test_no_fact_row_points_to_the_unknown_member_once_everything_landed(
 ):
     con = built_warehouse.connect()
     unknown = con.execute(
-        "select count(*) from marts.fct_order_lines "
-        "where '-1' in (customer_sk, part_sk, supplier_sk)"
+        "select count(*) from marts.fct_order_lines where -1 in (customer_sk, part_sk, supplier_sk)"
     ).fetchone()[0]
     assert unknown == 0
 
@@ -449,7 +451,7 @@ def test_a_build_tests_the_rows_of_its_new_batches(built_warehouse: BuiltWarehou
                 f"select min(order_line_sk) from {FACT} where _batch_id {batch}"
             ).fetchone()
             bad = (
-                f"(select * replace (case when order_line_sk = '{key}' then null "
+                f"(select * replace (case when order_line_sk = {key} then null "
                 f"else customer_sk end as customer_sk) from {FACT})"
             )
             assert _failures(con, executed, bad) == expected, batch
@@ -472,14 +474,13 @@ def test_a_key_test_of_new_batches_catches_a_new_row_that_repeats_an_old_key(
             f"select min(order_line_sk) from {FACT} where _batch_id = {last}"
         ).fetchone()
         repeated = (
-            f"(select * from {FACT} union all select * replace ('{old_key}' as order_line_sk) "
-            f"from {FACT} where order_line_sk = '{new_key}')"
+            f"(select * from {FACT} union all select * replace ({old_key} as order_line_sk) "
+            f"from {FACT} where order_line_sk = {new_key})"
         )
         assert _failures(con, executed, repeated) == 1
         # two old rows with one key: no row of the new batch has it, the full checks find it
         old_only = (
-            f"(select * from {FACT} union all select * from {FACT} "
-            f"where order_line_sk = '{old_key}')"
+            f"(select * from {FACT} union all select * from {FACT} where order_line_sk = {old_key})"
         )
         assert _failures(con, executed, old_only) == 0
 
@@ -508,3 +509,65 @@ def test_the_full_checks_test_every_row_and_pass(built_warehouse: BuiltWarehouse
     assert {r["status"] for r in results} <= {"pass", "warn", "success"}
     # the whole-history check that a build leaves out (selectors.yml: daily)
     assert "test.warehouse.assert_erp_records_reconcile" in {r["unique_id"] for r in results}
+
+
+def test_a_build_with_nothing_new_builds_what_changed_and_runs_the_clock_checks(
+    built_warehouse: BuiltWarehouse, tmp_path
+):
+    """`warehouse dbt build` after a complete build, with nothing landed since: the selector
+    nothing_new runs the nodes the project changed (here dim_dates, marked changed in the
+    last build's manifest) with their children, and the clock-dependent checks; nothing
+    else. A second build on the same day of the clock runs only what changed: nothing (on a
+    copy of the warehouse)."""
+    target = tmp_path / "target"
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse.duckdb_path, copy)
+    state = target / "last-build" / "duckdb"
+    state.mkdir(parents=True)
+    manifest = json.loads((built_warehouse.target_dir / "manifest.json").read_text())
+    manifest["nodes"]["model.warehouse.dim_dates"]["checksum"]["checksum"] = "changed"
+    (state / "manifest.json").write_text(json.dumps(manifest))
+    env = {
+        **os.environ,
+        **built_warehouse.env,
+        "WAREHOUSE_DUCKDB_PATH": str(copy),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target / "logs"),
+    }
+
+    def build() -> str:
+        result = subprocess.run(
+            [venv_executable("warehouse"), "dbt", "build"],
+            cwd=project_dir(),
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-4000:]
+        return result.stdout
+
+    assert "nothing new since the last complete build: building what the project changed" in (
+        build()
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    ran = {r["unique_id"] for r in results}
+    models = {name for name in ran if name.startswith("model.")}
+    assert models == {"model.warehouse.dim_dates"}, models
+    tests = ran - models
+    # the changed model's own tests, and the deadline checks of unchanged marts
+    assert any(name.startswith("test.warehouse.unique_dim_dates") for name in tests), tests
+    assert any(".sla_max_age_fct_order_lines" in name for name in tests), tests
+    assert not any("stg_erp__orders" in name for name in ran), ran
+    assert {r["status"] for r in results} <= {"pass", "warn", "success"}
+    # it left its manifest for the next build to compare with, and the clock's day
+    assert (
+        json.loads((state / "manifest.json").read_text())["nodes"]["model.warehouse.dim_dates"][
+            "checksum"
+        ]["checksum"]
+        != "changed"
+    )
+    (run_results := target / "run_results.json").unlink()
+    output = build()
+    assert "the clock-dependent checks ran on today's date" in output, output[-3000:]
+    assert not run_results.exists() or not json.loads(run_results.read_text())["results"]
