@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -35,7 +35,7 @@ from report import (
 )
 
 from warehouse.build_scope import record_complete_build, scope
-from warehouse.dbt_runner import dbt_environment, project_dir, run_dbt
+from warehouse.dbt_runner import AS_OF_VAR, dbt_environment, project_dir, run_dbt, simulated_now
 from warehouse.landing import land, read_manifest
 from warehouse.pgload import connection_settings, load
 from warehouse.simulate import generate, load_meta
@@ -354,10 +354,17 @@ class Bench:
         self.record = Record.start(args.scale, "+".join(args.engines), self.elementary)
         self.server_cpu: Callable[[], float] | None = None
 
-    def dbt(self, engine: str, label: str, args: list[str], rows: int | None = None) -> Step:
+    def dbt(
+        self,
+        engine: str,
+        label: str,
+        args: list[str],
+        rows: int | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> Step:
         """Run dbt as `warehouse dbt` does: a build without a selection is scoped to what is
         new (warehouse.build_scope), inside the timed step."""
-        env = self.envs[engine]
+        env = {**self.envs[engine], **(extra_env or {})}
         started = time.time()
 
         def run() -> None:
@@ -454,6 +461,15 @@ def main() -> None:
     bench.build("one new day", slice(-1, None))
     for engine in bench.envs:
         bench.dbt(engine, "dbt build (nothing new)", bench.build_args, 0)
+        # the next day on the warehouse clock, still nothing new: the clock-dependent checks
+        # (deadlines, Elementary's freshness and volume anomalies) run again
+        bench.dbt(
+            engine,
+            "dbt build (nothing new, the clock a day later)",
+            bench.build_args,
+            0,
+            {AS_OF_VAR: next_clock_day(bench.landing_dir)},
+        )
     for engine in bench.envs:
         bench.floor(engine)
     engine = args.engines[0]
@@ -471,6 +487,13 @@ def main() -> None:
     print(f"\nrecord: {path}")
     for plot_path in plot(read_records(args.results), bench.record, args.plots):
         print(f"plot: {plot_path}")
+
+
+def next_clock_day(landing_dir: Path) -> str:
+    """The warehouse clock one day after the landed data's."""
+    as_of = simulated_now(landing_dir)
+    assert as_of is not None, f"nothing landed in {landing_dir}"
+    return f"{date.fromisoformat(as_of[:10]) + timedelta(days=1)} 00:00:00"
 
 
 def print_overhead(record: Record) -> None:
