@@ -575,7 +575,8 @@ def test_a_build_with_nothing_new_builds_what_changed_and_runs_the_clock_checks(
     }
     assert not unexpected, unexpected
     assert "model.warehouse.stg_erp__orders" not in ran
-    assert {r["status"] for r in results} <= {"pass", "warn", "success", "no-op"}  # no-op: saved queries, exposures
+    # saved queries and exposures report no-op
+    assert {r["status"] for r in results} <= {"pass", "warn", "success", "no-op"}
     # it left its manifest for the next build to compare with, and the clock's day
     kept = json.loads((state / "manifest.json").read_text())["nodes"]
     assert "an earlier version" not in kept["model.warehouse.dim_dates"]["raw_code"]
