@@ -34,7 +34,7 @@ from report import (
     read_records,
 )
 
-from warehouse.build_scope import record_complete_build, scope
+from warehouse.build_scope import run_scoped
 from warehouse.dbt_runner import AS_OF_VAR, dbt_environment, project_dir, run_dbt, simulated_now
 from warehouse.landing import land, read_manifest
 from warehouse.pgload import connection_settings, load
@@ -369,14 +369,13 @@ class Bench:
 
         def run() -> None:
             project = project_dir()
-            full_env = dbt_environment(project, env)
-            command = [*args, "--target", engine]
-            scoped = scope(command, project, full_env) if args[:1] == ["build"] else None
-            if scoped is not None and not scoped.whole:
-                print(f"[{engine}] {label}: {scoped.reason}: {' '.join(scoped.extra_args)}")
-            run_dbt([*command, *(scoped.extra_args if scoped else [])], env=env, capture=True)
-            if scoped is not None:
-                record_complete_build(scoped, project, full_env)
+            run_scoped(
+                [*args, "--target", engine],
+                project,
+                dbt_environment(project, env),
+                lambda command: run_dbt(command, env=env, capture=True).returncode,
+                lambda line: print(f"[{engine}] {label}: {line}"),
+            )
 
         step = timed(
             f"[{engine}] {label}",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -212,3 +212,21 @@ def record_complete_build(scope: Scope, project: Path, env: Mapping[str, str]) -
         shutil.copy2(manifest, scope.state_dir / "manifest.json")
         if scope.clock_day is not None:
             (scope.state_dir / CLOCK_FILE).write_text(json.dumps({"day": scope.clock_day}) + "\n")
+
+
+def run_scoped(
+    dbt_args: Sequence[str],
+    project: Path,
+    env: Mapping[str, str],
+    run: Callable[[list[str]], int],
+    say: Callable[[str], None] = print,
+) -> int:
+    """Run dbt (``run`` takes dbt's arguments and returns its exit code) with a build scoped
+    as `warehouse dbt build` scopes it; records the build's state when it exits 0."""
+    scoped = scope(dbt_args, project, env) if dbt_args[:1] == ["build"] else None
+    if scoped is not None and not scoped.whole:
+        say(f"warehouse dbt build: {scoped.reason}")
+    code = run([*dbt_args, *(scoped.extra_args if scoped else [])])
+    if scoped is not None and code == 0:
+        record_complete_build(scoped, project, env)
+    return code

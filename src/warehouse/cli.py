@@ -515,8 +515,7 @@ def add_coverage(sub: Subparsers) -> None:
 
 
 def run_dbt_passthrough(args: argparse.Namespace) -> int:
-    from warehouse.build_scope import record_complete_build
-    from warehouse.build_scope import scope as build_scope
+    from warehouse.build_scope import run_scoped, target_path
     from warehouse.dbt_runner import dbt_environment, dbt_executable
     from warehouse.observe import run_summary
 
@@ -524,22 +523,19 @@ def run_dbt_passthrough(args: argparse.Namespace) -> int:
     env = dbt_environment(project)
     started = time.time()
     dbt_args = list(args.dbt_args)
-    scope = build_scope(dbt_args, project, env) if dbt_args[:1] == ["build"] else None
-    if scope is not None and not scope.whole:
-        print(f"warehouse dbt build: {scope.reason}", flush=True)
-    code = subprocess.run(
-        [dbt_executable(), *dbt_args, *(scope.extra_args if scope else [])],
-        cwd=project,
-        env=env,
-        check=False,
-    ).returncode
-    if scope is not None and code == 0:
-        record_complete_build(scope, project, env)
+    code = run_scoped(
+        dbt_args,
+        project,
+        env,
+        lambda command: (
+            subprocess.run(
+                [dbt_executable(), *command], cwd=project, env=env, check=False
+            ).returncode
+        ),
+        lambda line: print(line, flush=True),
+    )
     if dbt_args[:1] == ["build"]:
-        target_dir = Path(env.get("DBT_TARGET_PATH", "target"))
-        summary = run_summary(
-            target_dir if target_dir.is_absolute() else project / target_dir, since=started
-        )
+        summary = run_summary(target_path(project, env), since=started)
         print(f"\nwarehouse dbt build: {summary or 'stopped before any node ran (see above)'}")
     return code
 
