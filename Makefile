@@ -14,6 +14,10 @@ SEED ?= 42
 TARGET ?= duckdb
 # port of `make docs`
 PORT ?= 8080
+# processes of `make test` and `make test-slow` (pytest-xdist); each built test warehouse is
+# built once, by the process that runs the tests reading it (tests/python/conftest.py)
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup --durations=25
 # What `make ci-slim` builds: new nodes and nodes whose code, config, docs, macros or contract
 # changed, and their children. Not state:modified.relation: a source's relation holds the
 # database, which is production's in BASE and the CI database here, so every source (and
@@ -23,7 +27,7 @@ SLIM_SELECT := state:new+ state:modified.body+ state:modified.configs+ \
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 
-.PHONY: help build venv deps demo docs coverage ci-slim report monitor full-checks sla test postgres chromium lint fix test-fast test-slow bench lock clean clean-data
+.PHONY: help build venv deps demo docs coverage ci-slim report monitor full-checks sla test postgres chromium lint fix test-all test-fast test-slow bench lock clean clean-data
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -74,7 +78,7 @@ full-checks: venv deps ## every data test over whole tables (a build tests only 
 sla: venv deps ## source freshness and model SLAs; fails naming each breach
 	$(BIN)/warehouse sla --target $(TARGET)
 
-test: venv deps postgres chromium lint test-fast test-slow ## everything CI checks
+test: venv deps postgres chromium lint test-all ## everything CI checks
 
 chromium: ## make sure headless Chromium is installed for the browser tests (apt-get if not)
 	scripts/ensure-chromium
@@ -92,11 +96,14 @@ fix: venv deps ## safe fixes: ruff (lint and format), sqlfluff fix, whitespace
 	-$(BIN)/pre-commit run --all-files trailing-whitespace >/dev/null
 	-$(BIN)/pre-commit run --all-files end-of-file-fixer >/dev/null
 
+test-all: venv deps ## every pytest test, fast and slow, on TEST_WORKERS (2) processes
+	$(BIN)/pytest $(PYTEST_PARALLEL) -q
+
 test-fast: venv ## Python unit tests (no dbt build)
 	$(BIN)/pytest -m 'not slow' -q
 
 test-slow: venv deps ## dbt builds on fresh SF 0.01 data: TPC-H oracle, equivalence, reconciliation
-	$(BIN)/pytest -m slow -q
+	$(BIN)/pytest -m slow $(PYTEST_PARALLEL) -q
 
 bench: venv deps ## timings at SCALE (0.1): whole history, one day, nothing new, dbt's floor and overhead; BENCH_ARGS=... more options
 	$(BIN)/python bench/run.py --scale $(SCALE) $(BENCH_ARGS)

@@ -37,6 +37,29 @@ CUTOFFS = [
 BUILD = ("build", "--exclude", "tag:elementary-tests")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for `pytest -n 2 --dist loadgroup` (make test): each built warehouse is built
+    once, by the one worker that runs every test reading it. Tests of the session's warehouse
+    (and the PostgreSQL one built from its batches) form one group; the tests of a module with
+    a module-scoped fixture (a history of its own) form another; the rest go to whichever
+    worker is free. A test that asks for a warehouse at run time (request.getfixturevalue)
+    names its group itself. Without xdist the marks do nothing."""
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        if fixtures is None or item.get_closest_marker("xdist_group"):
+            continue
+        if "built_warehouse" in fixtures.names_closure:
+            group = "built_warehouse"
+        elif any(
+            definitions[-1].scope == "module" for definitions in fixtures.name2fixturedefs.values()
+        ):
+            group = item.module.__name__ if item.module else item.nodeid
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @dataclass
 class BuiltWarehouse:
     sim_dir: Path

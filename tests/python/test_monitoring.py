@@ -1,6 +1,6 @@
 """The monitors catch real incidents, and alerts reach a webhook (DuckDB, SF 0.1).
 
-A history is landed and built once; each test copies it, lands the next day(s), normally or
+A history is landed and built once; each scenario copies it, lands the next day(s), normally or
 with an incident injected by the landing step (`warehouse land --incident`), runs `dbt
 build` (Elementary's tests included) and `warehouse monitor` against a webhook receiver on
 127.0.0.1, and checks which tests failed or warned and what the receiver got. SF 0.1: at SF
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +77,23 @@ def warehouse(history: Warehouse, tmp_path: Path) -> Warehouse:
     return history.copy(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def after_incident(history: Warehouse, tmp_path_factory) -> Callable[[str, int], Warehouse]:
+    """A copy of the history built after landing an incident over some days, built once per
+    incident: the incident test and the report test read the same short-orders day."""
+    built: dict[tuple[str, int], Warehouse] = {}
+
+    def get(incident: str, days: int) -> Warehouse:
+        if (incident, days) not in built:
+            warehouse = history.copy(tmp_path_factory.mktemp("incident"))
+            _land(warehouse, incident, days)
+            warehouse.build()
+            built[(incident, days)] = warehouse
+        return built[(incident, days)]
+
+    return get
+
+
 def _land(warehouse: Warehouse, incident: str | None = None, days: int = 1) -> None:
     for _ in range(days):
         land(
@@ -120,10 +138,13 @@ def test_a_normal_day_raises_no_monitor_and_no_alert(warehouse: Warehouse):
     ],
 )
 def test_an_incident_is_flagged_and_alerted(
-    warehouse: Warehouse, incident: str, days: int, expected: tuple[str, str, str], kind: str
+    after_incident: Callable[[str, int], Warehouse],
+    incident: str,
+    days: int,
+    expected: tuple[str, str, str],
+    kind: str,
 ):
-    _land(warehouse, incident, days)
-    warehouse.build()
+    warehouse = after_incident(incident, days)
     assert expected in warehouse.flagged()
     receiver = warehouse.alerts(kind)
     # the message is in the webhook's own format: Slack blocks or a Teams adaptive card
@@ -156,7 +177,9 @@ def test_a_stale_source_breaches_its_freshness_sla(warehouse: Warehouse):
 OUTPUT_DIR = Path(__file__).resolve().parents[2] / "target" / "test-output"
 
 
-def test_the_report_shows_the_incident_in_a_browser(warehouse: Warehouse, tmp_path: Path):
+def test_the_report_shows_the_incident_in_a_browser(
+    after_incident: Callable[[str, int], Warehouse], tmp_path: Path
+):
     """`warehouse report` after the short-orders incident, rendered by headless Chromium:
     the Test Results page lists the project's tests with the volume test of orders that warned.
     A screenshot goes to target/test-output/."""
@@ -165,8 +188,7 @@ def test_the_report_shows_the_incident_in_a_browser(warehouse: Warehouse, tmp_pa
 
     from warehouse.observe import report
 
-    _land(warehouse, "short:orders")
-    warehouse.build()
+    warehouse = after_incident("short:orders", 1)
     html = report("duckdb", tmp_path / "report.html", env=warehouse.env)
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
