@@ -15,9 +15,9 @@ TARGET ?= duckdb
 # port of `make docs`
 PORT ?= 8080
 # processes of `make test` and `make test-slow` (pytest-xdist); each built test warehouse is
-# built once, by the process that runs the tests reading it (tests/python/conftest.py)
+# built once, by the process that runs the tests reading it (tests/python/parallel.py)
 TEST_WORKERS ?= 2
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup --durations=25
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadscope --durations=25
 # What `make ci-slim` builds: new nodes and nodes whose code, config, docs, macros or contract
 # changed, and their children. Not state:modified.relation: a source's relation holds the
 # database, which is production's in BASE and the CI database here, so every source (and

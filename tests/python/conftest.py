@@ -11,6 +11,7 @@ from typing import Self
 
 import duckdb
 import pytest
+from parallel import WarehouseScopes, slowest_first
 
 from warehouse.dbt_runner import PROJECT_DIR_ENV, run_dbt
 from warehouse.landing import land
@@ -37,27 +38,17 @@ CUTOFFS = [
 BUILD = ("build", "--exclude", "tag:elementary-tests")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for `pytest -n 2 --dist loadgroup` (make test): each built warehouse is built
-    once, by the one worker that runs every test reading it. Tests of the session's warehouse
-    (and the PostgreSQL one built from its batches) form one group; the tests of a module with
-    a module-scoped fixture (a history of its own) form another; the rest go to whichever
-    worker is free. A test that asks for a warehouse at run time (request.getfixturevalue)
-    names its group itself. Without xdist the marks do nothing."""
-    for item in items:
-        fixtures = getattr(item, "_fixtureinfo", None)
-        if fixtures is None or item.get_closest_marker("xdist_group"):
-            continue
-        if "built_warehouse" in fixtures.names_closure:
-            group = "built_warehouse"
-        elif any(
-            definitions[-1].scope == "module" for definitions in fixtures.name2fixturedefs.values()
-        ):
-            group = item.module.__name__ if item.module else item.nodeid
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slowest modules first, for the parallel run (parallel.py)."""
+    slowest_first(items, config.rootpath)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadscope` (make test): one scope per built warehouse (parallel.py)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    return WarehouseScopes(config, log)
 
 
 @dataclass

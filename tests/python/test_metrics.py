@@ -25,8 +25,7 @@ import pytest
 import yaml
 from conftest import PROJECT_DIR, BuiltPostgres, BuiltWarehouse
 
-# the engine fixture asks for the built warehouses at run time: one group with their tests
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("built_warehouse")]
+pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent
 Row = dict[str, str | None]
