@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from warehouse import elementary_artifacts as artifacts
+
 NOTHING_NEW_SELECTOR = "nothing_new"
 CHANGED_SELECTOR = "changed"
 LAST_BUILD_DIR = "last-build"
@@ -222,11 +224,28 @@ def run_scoped(
     say: Callable[[str], None] = print,
 ) -> int:
     """Run dbt (``run`` takes dbt's arguments and returns its exit code) with a build scoped
-    as `warehouse dbt build` scopes it; records the build's state when it exits 0."""
+    as `warehouse dbt build` scopes it, Elementary's artifacts uploaded only when the project
+    changed (warehouse.elementary_artifacts); records the build's state when it exits 0."""
     scoped = scope(dbt_args, project, env) if dbt_args[:1] == ["build"] else None
-    if scoped is not None and not scoped.whole:
+    if scoped is None or scoped.state_dir is None:
+        return run(list(dbt_args))
+    if not scoped.whole:
         say(f"warehouse dbt build: {scoped.reason}")
-    code = run([*dbt_args, *(scoped.extra_args if scoped else [])])
-    if scoped is not None and code == 0:
+    fingerprint = artifacts.project_fingerprint(project, dbt_args)
+    uploaded = artifacts.recorded_fingerprint(scoped.state_dir) == fingerprint
+    extra_args = scoped.extra_args
+    if scoped.whole and uploaded:
+        extra_args = ["--selector", artifacts.WITHOUT_ARTIFACTS_SELECTOR]
+    code = run([*dbt_args, *extra_args])
+    if code == 0 and not uploaded:
+        if not scoped.whole:
+            say(
+                "warehouse dbt build: the project changed since Elementary's artifacts were "
+                f"uploaded: dbt run --selector {artifacts.ARTIFACTS_SELECTOR}"
+            )
+            code = artifacts.upload(dbt_args, target_path(project, env), run)
+        if code == 0:
+            artifacts.record_fingerprint(scoped.state_dir, fingerprint)
+    if code == 0:
         record_complete_build(scoped, project, env)
     return code

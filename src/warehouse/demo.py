@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from warehouse.dbt_runner import run_dbt
+from warehouse.build_scope import run_scoped
+from warehouse.dbt_runner import dbt_environment, project_dir, run_dbt
 from warehouse.landing import land, watermark
 from warehouse.pgload import connection_settings, describe, load
 from warehouse.simulate import generate, load_meta
@@ -88,7 +89,7 @@ def build_demo(
             load(landing_dir, progress=progress)
         progress(f"dbt build --target {target}")
         t0 = time.perf_counter()
-        run_dbt(["build", "--target", target], env=dbt_env)
+        _build(["build", "--target", target], dbt_env, progress)
         progress(f"dbt build finished in {time.perf_counter() - t0:.1f}s")
     if docs:
         run_dbt(["docs", "generate", "--target", target], env=dbt_env)
@@ -110,3 +111,16 @@ def build_demo(
         f"{EXAMPLE_QUERY}\n\n"
         "Next day's data: `.venv/bin/warehouse land --next && .venv/bin/warehouse dbt build`"
     )
+
+
+def _build(dbt_args: list[str], env: dict[str, str], progress: Callable[[str], None]) -> None:
+    """A build as `warehouse dbt build` runs it (build_scope.run_scoped: Elementary's
+    artifacts uploaded when the project changed, the state the next build compares with
+    recorded); raises with dbt's output when it fails."""
+
+    def run(args: list[str]) -> int:
+        run_dbt(args, env=env)
+        return 0
+
+    project = project_dir()
+    run_scoped(dbt_args, project, dbt_environment(project, env), run, progress)
