@@ -551,7 +551,9 @@ def add_dbt(sub: Subparsers) -> None:
         "freshness checks and anomaly windows see the demo's 1990s as now. Everything after "
         "`dbt` goes to dbt unchanged, except that a `build` without a selection, when every "
         "landed batch is already built and checked, runs the selector nothing_new: what the "
-        "project changed since the last complete build, and the clock-dependent checks.",
+        "project changed since the last complete build, and the clock-dependent checks. "
+        "Elementary's artifact tables are uploaded only when the project changed since their "
+        "last upload (selector elementary_artifacts).",
     )
     _add_project_dir(parser)
     parser.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's arguments")
