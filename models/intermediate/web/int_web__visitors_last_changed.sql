@@ -1,9 +1,10 @@
 -- The newest landing batch that changed each visitor's web facts, for fct_events and
 -- fct_sessions. Grain: one visitor (anonymous_id). A visitor changes when one of their events
 -- arrives (they are re-sessionized), when the customer they are stitched to or a part they
--- viewed gets a new snapshot version (their facts may then point to another version), and
--- when the order they purchased changes (its revenue). The facts rebuild the visitors whose
--- batch is newer than theirs; this model finds them once for both facts.
+-- viewed gets a new snapshot version covering one of their events (the facts may then point
+-- to another version), and when the order they purchased changes (its revenue). The facts
+-- rebuild the visitors whose batch is newer than theirs; this model finds them once for both
+-- facts.
 {{
     config(
         materialized='incremental',
@@ -23,14 +24,61 @@ events as (
     select * from {{ ref('int_web__events_sessionized') }}
 ),
 
-customer_versions as (
-    select * from {{ ref('snap_erp__customers') }}
+-- The customers and parts with new snapshot versions since this model last ran, and the
+-- earliest time a new version covers in the dimension: its dbt_valid_from, or any time for a
+-- key's first version (scd_validity_columns stretches that back to the beginning of time).
+-- A fact before that time keeps its version, so only the visitors with events since then
+-- change.
+new_customer_versions as (
+    select
+        customer_key,
+        min(dbt_valid_from) as changed_from,
+        max(_batch_id) as _batch_id
+    from {{ ref('snap_erp__customers') }}
     where _batch_id > {{ watermark }}
+    group by customer_key
+),
+
+customer_versions as (
+    select
+        new_versions.customer_key,
+        new_versions._batch_id,
+        case
+            when exists (
+                    select 1 from {{ ref('snap_erp__customers') }} as earlier
+                    where
+                        earlier.customer_key = new_versions.customer_key
+                        and earlier._batch_id <= {{ watermark }}
+                ) then new_versions.changed_from
+            else {{ beginning_of_time() }}
+        end as changed_from
+    from new_customer_versions as new_versions
+),
+
+new_part_versions as (
+    select
+        part_key,
+        min(dbt_valid_from) as changed_from,
+        max(_batch_id) as _batch_id
+    from {{ ref('snap_erp__parts') }}
+    where _batch_id > {{ watermark }}
+    group by part_key
 ),
 
 part_versions as (
-    select * from {{ ref('snap_erp__parts') }}
-    where _batch_id > {{ watermark }}
+    select
+        new_versions.part_key,
+        new_versions._batch_id,
+        case
+            when exists (
+                    select 1 from {{ ref('snap_erp__parts') }} as earlier
+                    where
+                        earlier.part_key = new_versions.part_key
+                        and earlier._batch_id <= {{ watermark }}
+                ) then new_versions.changed_from
+            else {{ beginning_of_time() }}
+        end as changed_from
+    from new_part_versions as new_versions
 ),
 
 changed_orders as (
@@ -47,20 +95,27 @@ changed_orders as (
     where _batch_id > {{ watermark }}
 ),
 
+-- each reads the events of the changed customers, parts and orders only, so a day's run
+-- pairs its few changes with their visitors instead of every visitor with every customer,
+-- part and order of the history
 visitor_customers as (
     select distinct
-        anonymous_id,
-        stitched_customer_key
+        events.anonymous_id,
+        customer_versions._batch_id
     from events
-    where stitched_customer_key is not null
+    inner join customer_versions
+        on events.stitched_customer_key = customer_versions.customer_key
+        and events.client_ts >= customer_versions.changed_from
 ),
 
 visitor_parts as (
     select distinct
-        anonymous_id,
-        part_key
+        events.anonymous_id,
+        part_versions._batch_id
     from events
-    where part_key is not null
+    inner join part_versions
+        on events.part_key = part_versions.part_key
+        and events.client_ts >= part_versions.changed_from
 ),
 
 purchases as (
@@ -68,7 +123,7 @@ purchases as (
         anonymous_id,
         order_key
     from events
-    where order_key is not null
+    where order_key in (select changed_orders.order_key from changed_orders)
 ),
 
 changes as (
@@ -78,17 +133,14 @@ changes as (
     from staged_events
     union all
     select
-        visitor_customers.anonymous_id,
-        customer_versions._batch_id
+        anonymous_id,
+        _batch_id
     from visitor_customers
-    inner join customer_versions
-        on visitor_customers.stitched_customer_key = customer_versions.customer_key
     union all
     select
-        visitor_parts.anonymous_id,
-        part_versions._batch_id
+        anonymous_id,
+        _batch_id
     from visitor_parts
-    inner join part_versions on visitor_parts.part_key = part_versions.part_key
     union all
     select
         purchases.anonymous_id,
