@@ -93,9 +93,22 @@
     {{ return(tojson(values)) }}
 {% endmacro %}
 
+{#- The insert statement: every column of the table from the document's rows, created_at
+    from the clock; the engines differ only in how they unpack the rows. -#}
 {% macro insert_json_rows(table_relation, columns, document) %}
-    {{ return(adapter.dispatch('insert_json_rows', 'warehouse')(
-        table_relation, columns, document)) }}
+    insert into {{ table_relation }} (
+        {%- for column in columns %}{{ adapter.quote(column.name) }}{{ ", " if not loop.last }}{% endfor -%}
+    )
+    select
+    {%- for column in columns %}
+        {% if column.name | lower == 'created_at' -%}
+            {{ elementary.edr_current_timestamp() }}
+        {%- else -%}
+            {{ adapter.dispatch('json_row_value', 'warehouse')(column) }}
+        {%- endif %}{{ "," if not loop.last }}
+    {%- endfor %}
+    from {{ adapter.dispatch('json_rows_from', 'warehouse')(
+        table_relation, warehouse.json_literal(document)) }}
 {% endmacro %}
 
 {#- A string literal of the document: standard SQL strings, where only a quote is special. -#}
@@ -103,34 +116,20 @@
     '{{ document | replace("'", "''") }}'
 {%- endmacro %}
 
-{% macro duckdb__insert_json_rows(table_relation, columns, document) %}
-    insert into {{ table_relation }} (
-        {%- for column in columns %}{{ adapter.quote(column.name) }}{{ ", " if not loop.last }}{% endfor -%}
-    )
-    select
-    {%- for column in columns %}
-        {% if column.name | lower == 'created_at' -%}
-            {{ elementary.edr_current_timestamp() }}
-        {%- else -%}
-            cast(json_row ->> '{{ column.name | lower }}' as {{ column.data_type }})
-        {%- endif %}{{ "," if not loop.last }}
-    {%- endfor %}
-    from (select unnest(cast(cast({{ warehouse.json_literal(document) }} as json) as json[])) as json_row)
-{% endmacro %}
+{#- DuckDB: each element of the array, its values cast to the table's column types. -#}
+{% macro duckdb__json_rows_from(table_relation, literal) -%}
+    (select unnest(cast(cast({{ literal }} as json) as json[])) as json_row)
+{%- endmacro %}
 
-{% macro postgres__insert_json_rows(table_relation, columns, document) %}
-    insert into {{ table_relation }} (
-        {%- for column in columns %}{{ adapter.quote(column.name) }}{{ ", " if not loop.last }}{% endfor -%}
-    )
-    select
-    {%- for column in columns %}
-        {% if column.name | lower == 'created_at' -%}
-            {{ elementary.edr_current_timestamp() }}
-        {%- else -%}
-            json_rows.{{ adapter.quote(column.name) }}
-        {%- endif %}{{ "," if not loop.last }}
-    {%- endfor %}
-    from json_populate_recordset(
-        null::{{ table_relation }}, {{ warehouse.json_literal(document) }}::json
-    ) as json_rows
-{% endmacro %}
+{% macro duckdb__json_row_value(column) -%}
+    cast(json_row ->> '{{ column.name | lower }}' as {{ column.data_type }})
+{%- endmacro %}
+
+{#- PostgreSQL: json_populate_recordset over the table's row type. -#}
+{% macro postgres__json_rows_from(table_relation, literal) -%}
+    json_populate_recordset(null::{{ table_relation }}, {{ literal }}::json) as json_rows
+{%- endmacro %}
+
+{% macro postgres__json_row_value(column) -%}
+    json_rows.{{ adapter.quote(column.name) }}
+{%- endmacro %}
