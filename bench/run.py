@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -301,6 +302,13 @@ def parse_args() -> argparse.Namespace:
         "simulator's, 1.5)",
     )
     parser.add_argument(
+        "--web-order-share",
+        type=float,
+        default=None,
+        help="share of orders with a clickstream (default: the simulator's, all): a smaller "
+        "web side beside the full erp side, e.g. when SF 10's clickstream does not fit the disk",
+    )
+    parser.add_argument(
         "--skip-plain-sql",
         action="store_true",
         help="leave out dbt's overhead against the same SQL run directly (bench/plain_sql.py)",
@@ -412,19 +420,33 @@ class Bench:
         if "postgres" in self.envs:
             recreate_database(self.pg_settings)
             self.server_cpu = postgres_server_cpu(self.pg_settings)
+        web_options = {
+            name: value
+            for name, value in (
+                ("browse_sessions_per_order", args.web_browse_sessions),
+                ("order_share", args.web_order_share),
+            )
+            if value is not None
+        }
+        web = WebConfig(**web_options)
+        web.validate()
+        web_config = {k: str(v) for k, v in asdict(web).items()}
+        # A history generated before a field existed was generated with its default.
+        defaults = {k: str(v) for k, v in asdict(WebConfig()).items()}
+        self.record.facts["web_config"] = web_options
         meta_file = self.sim_dir / "meta.json"
         reusable = meta_file.exists() and (
-            (meta := load_meta(self.sim_dir)).scale == args.scale and meta.seed == args.seed
+            (meta := load_meta(self.sim_dir)).scale == args.scale
+            and meta.seed == args.seed
+            and "config" in meta.web
+            and {**defaults, **meta.web["config"]} == web_config
         )
         if args.reuse_sim and reusable:
             print(f"generate: reusing {self.sim_dir} (scale {args.scale}, seed {args.seed})")
         else:
-            options = {}
-            if args.web_browse_sessions is not None:
-                options["web"] = WebConfig(browse_sessions_per_order=args.web_browse_sessions)
             timed(
                 "generate",
-                lambda: generate(self.sim_dir, args.scale, args.seed, **quiet, **options),
+                lambda: generate(self.sim_dir, args.scale, args.seed, web=web, **quiet),
                 self.record,
             )
         cutoff = args.through

@@ -45,9 +45,8 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _number_in(low: float, high: float, what: str) -> Callable[[str], float]:
-    """An argparse type: a number in [low, high] (or [low, high) for a rate)."""
-    closed = high != 1.0
+def _number_in(low: float, high: float, what: str, closed: bool) -> Callable[[str], float]:
+    """An argparse type: a number in [low, high] (``closed``) or [low, high) (a rate)."""
 
     def parse(text: str) -> float:
         try:
@@ -73,9 +72,11 @@ def _field_type(config_field: Field[Any]) -> Callable[[str], Any]:
         return _date
     if kind in (int, "int"):
         return int
-    low, high = config_field.metadata.get("range", (0.0, 1.0))
-    what = config_field.name.replace("_", " ") if "range" in config_field.metadata else "a rate"
-    return _number_in(low, high, what)
+    # A rate is in [0, 1); a field that names its range takes both ends.
+    if "range" in config_field.metadata:
+        low, high = config_field.metadata["range"]
+        return _number_in(low, high, config_field.name.replace("_", " "), closed=True)
+    return _number_in(0.0, 1.0, "a rate", closed=False)
 
 
 def _add_config_options(

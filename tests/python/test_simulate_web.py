@@ -409,6 +409,36 @@ def test_each_fault_is_absent_when_its_rate_is_0(tmp_path: Path, rate: str, gone
     assert present == ({*FAULTS, "event", "duplicate", "malformed"} - gone)
 
 
+def test_order_share_keeps_the_clickstream_of_that_share_of_orders(sim_dir: Path, tmp_path: Path):
+    generate(tmp_path, scale=SCALE, seed=SEED, web=WebConfig(order_share=0.25), **QUIET)
+    full, part = EVENTS.format(p=sim_dir), EVENTS.format(p=tmp_path)
+    con = duckdb.connect()
+    n_all, n_kept = con.execute(
+        f"""select (select count(distinct _order_key) from '{full}'),
+                   (select count(distinct _order_key) from '{part}')"""
+    ).fetchone()
+    assert 0.2 <= n_kept / n_all <= 0.3
+    # Every session (purchase, browsing, bot) is drawn for one order: its key holds the
+    # order's number. The kept orders' lines are those of the full clickstream, line for line.
+    order_of = "cast(regexp_extract(_session_key, '^[obx]([0-9]+)', 1) as bigint)"
+    kept = f"(select _order_key from '{part}' where _order_key is not null)"
+    (differ,) = con.execute(
+        f"""select count(*) from (
+                (select * from '{full}' where {order_of} in {kept}
+                 except all select * from '{part}')
+                union all
+                (select * from '{part}' except all select * from '{full}'))"""
+    ).fetchone()
+    (strays,) = con.execute(
+        f"select count(*) from '{part}' where {order_of} not in {kept}"
+    ).fetchone()
+    assert differ == 0 and strays == 0
+    # The erp side does not change (the same records; ties in arrival time in any order).
+    for entity in ("orders", "lineitem", "customer"):
+        erp = f"select * from '{{p}}/erp/{entity}.parquet' order by all"
+        assert _read(sim_dir, erp) == _read(tmp_path, erp), entity
+
+
 def test_generate_without_web_leaves_no_clickstream(tmp_path: Path):
     generate(tmp_path, scale=0.001, seed=1, **QUIET)
     assert (tmp_path / "web" / "events.parquet").exists()
@@ -423,6 +453,8 @@ def test_bad_web_configuration_fails_fast(tmp_path: Path):
         generate(tmp_path, scale=0.001, web=WebConfig(bot_session_rate=1.5), **QUIET)
     with pytest.raises(ValueError, match="browse_sessions_per_order"):
         WebConfig(browse_sessions_per_order=-1).validate()
+    with pytest.raises(ValueError, match="order_share"):
+        WebConfig(order_share=1.5).validate()
     assert not (tmp_path / "meta.json").exists()
 
 
@@ -435,6 +467,11 @@ def test_generate_command_takes_the_web_rates(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["generate", "--web-duplicate-rate", "1"])
     assert "must be in [0, 1)" in capsys.readouterr().err
+    # A share takes both ends of its range.
+    assert build_parser().parse_args(["generate", "--web-order-share", "1"]).web_order_share == 1
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["generate", "--web-order-share", "1.01"])
+    assert "order share must be in [0, 1]" in capsys.readouterr().err
 
 
 def _expected_lines(sim_dir: Path, after: date | None, through: date) -> list[str]:

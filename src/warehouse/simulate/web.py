@@ -146,9 +146,11 @@ class WebConfig:
 
     ``browse_sessions_per_order`` drives the volume: a converting session has 5 + 2 x lines
     events (13 on average), a browsing session 2-6 (4), so the default 1.5 gives about 20
-    lines per order with the faults. Each field's metadata holds the help of its `warehouse
-    generate` option (``--web-<field>`` unless it names its ``flag``; a float is a rate in
-    [0, 1) unless it names its ``range``).
+    lines per order with the faults. ``order_share`` keeps the sessions of that share of the
+    orders only (all of them by default), for a smaller clickstream beside a full erp side.
+    Each field's metadata holds the help of its `warehouse generate` option (``--web-<field>``
+    unless it names its ``flag``; a float is a rate in [0, 1) unless it names its ``range``,
+    whose ends are both allowed).
     """
 
     browse_sessions_per_order: float = field(
@@ -158,6 +160,15 @@ class WebConfig:
             "range": (0.0, 100.0),
             "help": "non-converting sessions per order, the volume knob: about 13 + 4 x this "
             "events per order",
+        },
+    )
+    order_share: float = field(
+        default=1.0,
+        metadata={
+            "flag": "--web-order-share",
+            "range": (0.0, 1.0),
+            "help": "share of orders placed through the portal: the others (phone, EDI) leave "
+            "no clickstream, so this scales the web volume without changing the erp side",
         },
     )
     late_rate: float = field(
@@ -199,6 +210,9 @@ class WebConfig:
         rate = self.browse_sessions_per_order
         if not (math.isfinite(rate) and 0.0 <= rate <= 100.0):
             raise ValueError(f"browse_sessions_per_order={rate} must be in [0, 100]")
+        share = self.order_share
+        if not (math.isfinite(share) and 0.0 <= share <= 1.0):
+            raise ValueError(f"order_share={share} must be in [0, 1]")
         if not isinstance(self.property_drift_date, date):
             raise ValueError(f"property_drift_date={self.property_drift_date!r} is not a date")
 
@@ -251,6 +265,7 @@ def sessions_sql(seed: int, config: WebConfig, n_parts: int) -> str:
         n_parts=n_parts,
         slots=slots,
         keep=rate / slots,
+        order_share=config.order_share,
         bot_session_rate=config.bot_session_rate,
         remembered_share=REMEMBERED_SHARE,
         browse_logged_in_share=BROWSE_LOGGED_IN_SHARE,

@@ -6,6 +6,8 @@ with orders_placed as (
             + to_minutes(cast(floor(rnd('ot', o_orderkey) * 1440) as bigint))
             as placed_at
     from orders
+    -- Orders placed by phone or EDI (1 - order_share of them) leave no clickstream.
+    where rnd('web:portal', o_orderkey) < {order_share}
 ),
 order_lines as (
     select l_orderkey as o_orderkey, count(*) as n_lines,
