@@ -584,3 +584,34 @@ def test_a_build_with_nothing_new_builds_what_changed_and_runs_the_clock_checks(
     output = build()
     assert "the clock-dependent checks ran on today's date" in output, output[-3000:]
     assert not run_results.exists() or not json.loads(run_results.read_text())["results"]
+
+
+def test_duckdb_memory_limit_comes_from_the_environment(built_warehouse: BuiltWarehouse, tmp_path):
+    """WAREHOUSE_DUCKDB_MEMORY_LIMIT sets DuckDB's memory ceiling at the start of a run; a
+    value that is not a memory size fails the run before any model, naming the variable."""
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(built_warehouse.duckdb_path, copy)
+    target = tmp_path / "target"
+    env = {
+        "WAREHOUSE_DUCKDB_PATH": str(copy),
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target / "logs"),
+    }
+    built_warehouse.dbt(
+        "run", "--select", "dim_dates", env={**env, "WAREHOUSE_DUCKDB_MEMORY_LIMIT": "1.5GiB"}
+    )
+    log = (target / "logs" / "dbt.log").read_text()
+    assert "set memory_limit = '1.5GiB'" in log
+
+    def dim_dates_runs() -> int:
+        with duckdb.connect(str(copy), read_only=True) as con:
+            sql = "select count(*) from elementary.dbt_run_results where name = 'dim_dates'"
+            return int(con.execute(sql).fetchone()[0])
+
+    runs = dim_dates_runs()
+    with pytest.raises(RuntimeError) as failed:
+        built_warehouse.dbt(
+            "run", "--select", "dim_dates", env={**env, "WAREHOUSE_DUCKDB_MEMORY_LIMIT": "80%"}
+        )
+    assert "WAREHOUSE_DUCKDB_MEMORY_LIMIT=80% is not a memory size" in str(failed.value)
+    assert dim_dates_runs() == runs, "a run with a bad limit stops before any model"
