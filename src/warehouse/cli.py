@@ -175,7 +175,7 @@ def add_generate(sub: Subparsers) -> None:
 
 
 def run_land(args: argparse.Namespace) -> int:
-    from warehouse.landing import Incident, land, record_files, redeliver
+    from warehouse.landing import Incident, hour_cutoff, land, record_files, redeliver
 
     if args.redeliver:
         redeliver(args.sim_dir, args.landing_dir)
@@ -188,6 +188,7 @@ def run_land(args: argparse.Namespace) -> int:
             args.sim_dir,
             args.landing_dir,
             through=args.through,
+            until=hour_cutoff(args.until) if args.until else None,
             next_day=args.next,
             incident=incident,
         )
@@ -201,11 +202,17 @@ def add_land(sub: Subparsers) -> None:
         run_land,
         "land what arrived since the last landing, as one new batch per entity",
         "Write one new batch per entity holding every record that arrived after the current "
-        "watermark and up to the end of the given day. Refuses to go backwards; repeating the "
-        "last cut-off changes nothing.",
+        "cut-off and up to the end of the given day (or, for micro-batches, up to the given "
+        "hour). Refuses to go backwards; repeating the last cut-off changes nothing.",
     )
     when = parser.add_mutually_exclusive_group(required=True)
     when.add_argument("--through", type=_date, help="cut-off date (inclusive), YYYY-MM-DD")
+    when.add_argument(
+        "--until",
+        metavar="TIMESTAMP",
+        help="cut-off hour (exclusive), YYYY-MM-DDTHH:00 in UTC or with an offset, e.g. "
+        "Airflow's data_interval_end: an hourly micro-batch",
+    )
     when.add_argument("--next", action="store_true", help="land one more day")
     when.add_argument(
         "--redeliver",

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
-from datetime import date, timedelta
 from pathlib import Path
 
 PROJECT_FILE = "dbt_project.yml"
@@ -50,9 +49,9 @@ def project_dir() -> Path:
 
 
 def simulated_now(landing_dir: Path) -> str | None:
-    """The clock of the landed data: midnight after the last day of the newest landed batch
-    (e.g. '1998-12-01 00:00:00' once arrivals through 1998-11-30 have landed), None when
-    nothing has landed.
+    """The clock of the landed data: the cut-off of the newest landed batch (e.g.
+    '1998-12-01 00:00:00' once arrivals through 1998-11-30 have landed, '1998-12-01 14:00:00'
+    after an hourly landing until 14:00), None when nothing has landed.
 
     The demo data arrive in the 1990s, so "now" for freshness checks and Elementary's
     anomaly windows is this simulated time, not the machine's. dbt reads it from the
@@ -63,7 +62,7 @@ def simulated_now(landing_dir: Path) -> str | None:
     batches = read_manifest(landing_dir)
     if not batches:
         return None
-    return f"{date.fromisoformat(batches[-1].through) + timedelta(days=1)} 00:00:00"
+    return batches[-1].cutoff.isoformat(sep=" ")
 
 
 def venv_executable(name: str) -> str:

@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 import duckdb
@@ -177,6 +178,13 @@ def record_file(landing_dir: Path, source: str, entity: str, path: Path, rows: i
 
 @dataclass
 class Batch:
+    """One landed batch as the manifest records it.
+
+    ``until`` is the cut-off: the batch holds what arrived after the previous batch's cut-off
+    and before ``until`` (ISO timestamp, on the hour). ``through`` is the day of the batch's
+    last instant: for a batch cut at midnight the last whole day, for a batch cut within a day
+    (an hourly landing) that day, partly landed."""
+
     batch_id: int
     through: str
     landed_at: str
@@ -185,6 +193,8 @@ class Batch:
     incident: str | None = None
     # None: landed before files were recorded (see record_files)
     files: list[FileRecord] | None = None
+    # None: landed before cut-offs within a day existed, i.e. at midnight after ``through``
+    until: str | None = None
 
     def __post_init__(self) -> None:
         if self.files is not None:
@@ -193,6 +203,23 @@ class Batch:
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
+
+    @property
+    def cutoff(self) -> datetime:
+        """The exclusive upper bound of the arrivals this batch holds."""
+        if self.until is not None:
+            return datetime.fromisoformat(self.until)
+        return datetime.combine(date.fromisoformat(self.through) + timedelta(days=1), clock())
+
+
+def day_cutoff(day: date) -> datetime:
+    """The cut-off that lands ``day`` whole: midnight after it."""
+    return datetime.combine(day + timedelta(days=1), clock())
+
+
+def through_day(cutoff: datetime) -> date:
+    """The day of the last instant before ``cutoff``."""
+    return (cutoff - timedelta(microseconds=1)).date()
 
 
 def _manifest_path(landing_dir: Path) -> Path:
@@ -261,9 +288,38 @@ def _batch_file_records(landing_dir: Path, batch_id: int, rows: dict[str, int]) 
 
 
 def watermark(landing_dir: Path) -> date | None:
-    """The last cut-off date landed, or None before the first landing."""
+    """The day the newest batch reaches (see Batch.through), or None before the first
+    landing."""
     batches = read_manifest(landing_dir)
     return date.fromisoformat(batches[-1].through) if batches else None
+
+
+def landed_until(landing_dir: Path) -> datetime | None:
+    """The cut-off of the newest batch: everything that arrived before it has landed (None
+    before the first landing)."""
+    batches = read_manifest(landing_dir)
+    return batches[-1].cutoff if batches else None
+
+
+def hour_cutoff(text: str) -> datetime:
+    """An hourly cut-off from its ISO text, e.g. '1998-06-01T14:00' or Airflow's
+    '1998-06-01T14:00:00+00:00' (converted to UTC, the clock of the arrivals); it must fall on
+    the hour."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise LandingError(
+            f"cut-off {text!r} is not a timestamp: write it as YYYY-MM-DDTHH:00, e.g. "
+            "1998-06-01T14:00 (UTC)"
+        ) from exc
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    if (value.minute, value.second, value.microsecond) != (0, 0, 0):
+        raise LandingError(
+            f"cut-off {text!r} is not on the hour: batches are cut at whole hours "
+            f"(e.g. {value.replace(minute=0, second=0, microsecond=0).isoformat()})"
+        )
+    return value
 
 
 def _remove_unrecorded(
@@ -287,35 +343,43 @@ def land(
     next_day: bool = False,
     progress: Callable[[str], None] = print,
     incident: Incident | None = None,
+    until: datetime | None = None,
 ) -> Batch | None:
-    """Land everything that arrived after the current watermark up to the end of ``through``.
+    """Land everything that arrived after the current cut-off up to the end of ``through``,
+    or, for micro-batches within a day, up to ``until`` (exclusive, on the hour: see
+    hour_cutoff).
 
-    With ``next_day`` the cut-off is the day after the watermark. Returns the new batch, or
-    None when the call lands nothing new (the same cut-off again: nothing changes). An
-    ``incident`` changes what this batch holds (see Incident); the manifest records it.
+    With ``next_day`` the cut-off is the end of the day after the last whole day landed (after
+    an hourly landing: the end of that day). Returns the new batch, or None when the call lands
+    nothing new (the same cut-off again: nothing changes). An ``incident`` changes what this
+    batch holds (see Incident); the manifest records it.
     """
     meta = load_meta(sim_dir)
     batches = read_manifest(landing_dir)
-    current = date.fromisoformat(batches[-1].through) if batches else None
+    current = batches[-1].cutoff if batches else None
+    if sum(x is not None and x is not False for x in (through, until, next_day)) > 1:
+        raise LandingError("give one of --through DATE, --until TIMESTAMP or --next")
     if next_day:
-        if through is not None:
-            raise LandingError("give either --through DATE or --next, not both")
         if current is None:
             raise LandingError(
                 "nothing has landed yet, so there is no next day: start with "
                 "`warehouse land --through DATE`"
             )
-        through = current + timedelta(days=1)
-    if through is None:
-        raise LandingError("say how far to land: --through DATE or --next")
-    if current is not None and through < current:
+        through = through_day(current) if current.time() != clock() else current.date()
+    if through is not None:
+        until = day_cutoff(through)
+    if until is None:
+        raise LandingError("say how far to land: --through DATE, --until TIMESTAMP or --next")
+    until = hour_cutoff(until.isoformat())
+    shown = _cutoff_text(until)
+    if current is not None and until < current:
         raise LandingError(
-            f"refusing to land backwards: data has landed through {current}, and {through} is "
-            "earlier. Landing is append-only; give a date after the watermark, or start over "
-            "with a new landing directory."
+            f"refusing to land backwards: data has landed {_cutoff_text(current)}, and {shown} "
+            "is earlier. Landing is append-only; give a cut-off after the watermark, or start "
+            "over with a new landing directory."
         )
-    if current is not None and through == current:
-        progress(f"already landed through {current}: nothing to do")
+    if current is not None and until == current:
+        progress(f"already landed {shown}: nothing to do")
         return None
 
     landing_dir.mkdir(parents=True, exist_ok=True)
@@ -323,17 +387,24 @@ def land(
     if record_files(landing_dir, progress):
         batches = read_manifest(landing_dir)
     batch_id = batches[-1].batch_id + 1 if batches else 1
-    batch = _write_batch(sim_dir, landing_dir, batch_id, current, through, incident)
+    batch = _write_batch(sim_dir, landing_dir, batch_id, current, until, incident)
     _write_manifest(landing_dir, [*batches, batch])
     if incident is not None:
         progress(f"incident injected into batch {batch_id}: {incident}")
     progress(
-        f"landed batch {batch_id} through {through}: {batch.total_rows:,} rows "
+        f"landed batch {batch_id} {shown}: {batch.total_rows:,} rows "
         f"({', '.join(f'{e} {n:,}' for e, n in batch.rows.items())}) in {batch.seconds}s"
     )
-    if through.isoformat() >= meta.last_arrival:
+    if through_day(until).isoformat() >= meta.last_arrival:
         progress(f"the whole history has landed (last arrival {meta.last_arrival})")
     return batch
+
+
+def _cutoff_text(cutoff: datetime) -> str:
+    """'through 1998-06-01' for a cut-off at midnight, else 'until 1998-06-01T14:00'."""
+    if cutoff.time() == clock():
+        return f"through {through_day(cutoff)}"
+    return f"until {cutoff.isoformat(timespec='minutes')}"
 
 
 def redeliver(sim_dir: Path, landing_dir: Path, progress: Callable[[str], None] = print) -> Batch:
@@ -346,13 +417,12 @@ def redeliver(sim_dir: Path, landing_dir: Path, progress: Callable[[str], None] 
     if not batches:
         raise LandingError(f"nothing has landed in {landing_dir}: there is no batch to re-send")
     last = batches[-1]
-    previous = date.fromisoformat(batches[-2].through) if len(batches) > 1 else None
-    batch = _write_batch(
-        sim_dir, landing_dir, last.batch_id, previous, date.fromisoformat(last.through), None
-    )
+    previous = batches[-2].cutoff if len(batches) > 1 else None
+    batch = _write_batch(sim_dir, landing_dir, last.batch_id, previous, last.cutoff, None)
     _write_manifest(landing_dir, [*batches[:-1], batch])
     progress(
-        f"batch {last.batch_id} through {last.through} delivered again: {batch.total_rows:,} "
+        f"batch {last.batch_id} {_cutoff_text(last.cutoff)} delivered again: "
+        f"{batch.total_rows:,} "
         f"rows ({', '.join(f'{e} {n:,}' for e, n in batch.rows.items())})"
     )
     return batch
@@ -362,15 +432,17 @@ def _write_batch(
     sim_dir: Path,
     landing_dir: Path,
     batch_id: int,
-    current: date | None,
-    through: date,
+    current: datetime | None,
+    until: datetime,
     incident: Incident | None,
 ) -> Batch:
-    """Write the files of one batch (what arrived after ``current`` through ``through``) and
-    return its manifest record; an existing batch of that number is replaced."""
+    """Write the files of one batch (what arrived from cut-off ``current`` to cut-off
+    ``until``) and return its manifest record; an existing batch of that number is
+    replaced."""
     meta = load_meta(sim_dir)
-    lower = f"_arrived_at >= timestamp '{current + timedelta(days=1)}'" if current else "true"
-    upper = f"_arrived_at < timestamp '{through + timedelta(days=1)}'"
+    lower = f"_arrived_at >= timestamp '{current}'" if current else "true"
+    upper = f"_arrived_at < timestamp '{until}'"
+    through = through_day(until)
     drift_date = meta.faults["drift_date"]
     started = time.perf_counter()
     arrived_at = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
@@ -449,6 +521,7 @@ def _write_batch(
         files=_batch_file_records(landing_dir, batch_id, rows),
         batch_id=batch_id,
         through=str(through),
+        until=until.isoformat(timespec="minutes"),
         landed_at=arrived_at,
         rows=rows,
         seconds=round(time.perf_counter() - started, 2),
@@ -474,22 +547,31 @@ def status(sim_dir: Path, landing_dir: Path) -> str:
         lines.append(f"nothing has landed in {landing_dir}")
         return "\n".join(lines)
     lines.append(f"landing zone: {landing_dir}")
-    lines.append(f"watermark: {batches[-1].through} ({len(batches)} batches)")
+    lines.append(f"watermark: {_label(batches[-1])} ({len(batches)} batches)")
     columns = [*ENTITIES, WEB_ROWS_KEY]
     width = {e: max(9, len(e)) for e in columns}
-    header = f"{'batch':>6} {'through':>10} {'landed at (UTC)':>19} " + " ".join(
+    header = f"{'batch':>6} {'through':>16} {'landed at (UTC)':>19} " + " ".join(
         f"{e:>{width[e]}}" for e in columns
     )
     lines.append(header)
     for b in batches:
         lines.append(
-            f"{b.batch_id:>6} {b.through:>10} {b.landed_at:>19} "
+            f"{b.batch_id:>6} {_label(b):>16} {b.landed_at:>19} "
             + " ".join(f"{b.rows.get(e, 0):>{width[e]},}" for e in columns)
         )
     totals = {e: sum(b.rows.get(e, 0) for b in batches) for e in columns}
     lines.append(
-        f"{'total':>6} {'':>10} {'':>19} " + " ".join(f"{totals[e]:>{width[e]},}" for e in columns)
+        f"{'total':>6} {'':>16} {'':>19} " + " ".join(f"{totals[e]:>{width[e]},}" for e in columns)
     )
-    if meta is not None and batches[-1].through < meta.last_arrival:
-        lines.append(f"still to land: arrivals after {batches[-1].through} (land --next)")
+    if meta is not None and batches[-1].cutoff < day_cutoff(date.fromisoformat(meta.last_arrival)):
+        since = batches[-1].cutoff.isoformat(sep=" ", timespec="minutes")
+        lines.append(f"still to land: arrivals from {since} on (land --next)")
     return "\n".join(lines)
+
+
+def _label(batch: Batch) -> str:
+    """A batch's cut-off as the status table shows it: the day for a batch cut at midnight,
+    else the hour it was cut at (before that hour)."""
+    if batch.cutoff.time() == clock():
+        return batch.through
+    return "< " + batch.cutoff.isoformat(sep=" ", timespec="minutes")

@@ -64,6 +64,14 @@ def test_runtime_errors_become_a_message_and_exit_1(tmp_path, capsys):
     assert "warehouse land: error: no generated history" in capsys.readouterr().err
 
 
+def test_an_hourly_cutoff_off_the_hour_is_refused_before_anything_is_read(tmp_path, capsys):
+    code = main(["land", "--until", "1995-06-15T13:30", "--sim-dir", str(tmp_path / "no-sim")])
+    assert code == 1
+    assert "not on the hour: batches are cut at whole hours (e.g. 1995-06-15T13:00" in (
+        capsys.readouterr().err
+    )
+
+
 def test_query_prints_a_result_table(tmp_path, capsys):
     import duckdb
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from warehouse.dbt_runner import simulated_now
 from warehouse.duck import connect_with_tpch
-from warehouse.landing import LandingError, land, read_manifest, status, watermark
+from warehouse.landing import (
+    LandingError,
+    hour_cutoff,
+    land,
+    read_manifest,
+    status,
+    watermark,
+)
 from warehouse.simulate import DRIFT_COLUMN, ENTITIES, ENTITY_KEYS, FaultConfig, generate
 
 SCALE = 0.01  # smaller scales give duplicate partsupp keys in dbgen
@@ -312,3 +320,71 @@ def test_an_incident_on_a_missing_column_lists_the_columns(sim_dir: Path, tmp_pa
             **QUIET,
         )
     assert len(read_manifest(tmp_path)) == 1
+
+
+def test_hourly_cutoffs_split_a_day_into_batches_that_add_up_to_the_whole_day(
+    sim_dir: Path, tmp_path: Path
+):
+    hourly, daily = tmp_path / "hourly", tmp_path / "daily"
+    for landing in (hourly, daily):
+        land(sim_dir, landing, through=date(1995, 6, 14), **QUIET)
+    # Airflow hands the cut-off with an offset; the arrivals' clock is UTC.
+    land(sim_dir, hourly, until=hour_cutoff("1995-06-15T08:00:00+02:00"), **QUIET)
+    land(sim_dir, hourly, until=hour_cutoff("1995-06-15T13:00"), **QUIET)
+    assert land(sim_dir, hourly, until=hour_cutoff("1995-06-15T13:00"), **QUIET) is None
+    assert "until 1995-06-15T13:00" not in status(sim_dir, hourly)
+    assert "< 1995-06-15 13:00" in status(sim_dir, hourly)
+    assert simulated_now(hourly) == "1995-06-15 13:00:00"
+    # --next completes the day that is partly landed.
+    land(sim_dir, hourly, next_day=True, **QUIET)
+    land(sim_dir, daily, through=date(1995, 6, 15), **QUIET)
+    cut = read_manifest(hourly)
+    assert [(b.through, b.until) for b in cut[1:]] == [
+        ("1995-06-15", "1995-06-15T06:00"),
+        ("1995-06-15", "1995-06-15T13:00"),
+        ("1995-06-15", "1995-06-16T00:00"),
+    ]
+    assert watermark(hourly) == watermark(daily) == date(1995, 6, 15)
+    (whole,) = read_manifest(daily)[1:]
+    assert whole.rows["web_events"] > 0 and whole.rows["lineitem"] > 0
+    for key, total in whole.rows.items():
+        assert sum(b.rows[key] for b in cut[1:]) == total, key
+    # Every erp record is in the batch of its hours.
+    windows = _read(
+        hourly,
+        "select _batch_id, min(_arrived_at), max(_arrived_at) "
+        "from read_parquet('{p}/erp/lineitem/*/data.parquet') where _batch_id > 1 "
+        "group by all order by all",
+    )
+    bounds = [datetime(1995, 6, 15, hour) for hour in (0, 6, 13)] + [datetime(1995, 6, 16)]
+    for batch_id, first, last in windows:
+        assert bounds[batch_id - 2] <= first <= last < bounds[batch_id - 1], batch_id
+    # The web lines of the three batches are the whole day's, in the same order.
+    lines = (
+        "select raw_line from read_parquet('{p}/web/events/%s/lines.parquet', "
+        "filename = true, file_row_number = true) order by filename, file_row_number"
+    )
+    assert [r[0] for r in _read(hourly, lines % "batch=00000[234]")] == [
+        r[0] for r in _read(daily, lines % "batch=000002")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1995-06-15T13:30", "not on the hour"),
+        ("yesterday", "not a timestamp"),
+    ],
+)
+def test_a_bad_hourly_cutoff_says_how_to_write_it(text: str, message: str):
+    with pytest.raises(LandingError, match=message):
+        hour_cutoff(text)
+
+
+def test_an_hourly_cutoff_before_the_watermark_is_refused(sim_dir: Path, tmp_path: Path):
+    landing = tmp_path / "landing"
+    land(sim_dir, landing, until=hour_cutoff("1993-01-01T10:00"), **QUIET)
+    with pytest.raises(LandingError, match=r"refusing to land backwards.*until 1993-01-01T09:00"):
+        land(sim_dir, landing, until=hour_cutoff("1993-01-01T09:00"), **QUIET)
+    with pytest.raises(LandingError, match="one of --through DATE, --until TIMESTAMP or --next"):
+        land(sim_dir, landing, through=date(1993, 1, 2), next_day=True, **QUIET)
