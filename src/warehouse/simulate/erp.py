@@ -177,7 +177,7 @@ def generate_erp(
     last: datetime | None = None
     for entity in ENTITIES:
         t0 = time.perf_counter()
-        con.execute(f"create or replace temp table v_{entity} as {versions_sql(entity)}")
+        con.execute(f"create or replace table v_{entity} as {versions_sql(entity)}")
         columns = [
             str(row[0])
             for row in con.execute(f"describe v_{entity}").fetchall()
@@ -186,7 +186,7 @@ def generate_erp(
         target = erp_dir / f"{entity}.parquet"
         clean_sql, all_records_sql = records_sql(entity, columns, faults)
         # Materialised once: duplicates and malformed copies are drawn from it.
-        con.execute(f"create or replace temp table clean_text as {clean_sql}")
+        con.execute(f"create or replace table clean_text as {clean_sql}")
         con.execute(f"drop table v_{entity}")
         con.execute(
             f"copy ({all_records_sql}) to '{target}' "

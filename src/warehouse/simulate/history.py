@@ -13,6 +13,7 @@ time and the fault annotations that the landing step strips, and ``web/events.pa
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -67,12 +68,19 @@ def generate(
         raise ValueError(f"scale factor must be positive, got {scale}")
     started = time.perf_counter()
     sim_dir.mkdir(parents=True, exist_ok=True)
-    con = connect_with_tpch()
+    # The working tables (dbgen's, every version of every record as text) live in a database
+    # file, where DuckDB stores them compressed: in memory, or spilled from memory, they are
+    # stored uncompressed, and at SF 10 that filled a 75 GB disk before the order lines were
+    # done. The file goes when the history is written.
+    work_dir = sim_dir / ".tmp"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir()
+    con = connect_with_tpch(work_dir / "generate.duckdb")
     con.execute("set preserve_insertion_order = false")
     con.execute("set enable_progress_bar = false")
     # Sorting SF 1 order lines in memory takes ~20 GB; cap memory and spill to disk instead.
     con.execute(f"set memory_limit = '{memory_limit}'")
-    con.execute(f"set temp_directory = '{sim_dir / '.tmp'}'")
+    con.execute(f"set temp_directory = '{work_dir}'")
     progress(f"dbgen: TPC-H base data at scale factor {scale}")
     con.execute(f"call dbgen(sf={float(scale)})")
     define_macros(con, seed)
@@ -112,6 +120,7 @@ def generate(
         # No stale clickstream from an earlier generation may be landed with this history.
         (sim_dir / WEB_DIR / EVENTS_FILE).unlink(missing_ok=True)
     con.close()
+    shutil.rmtree(work_dir, ignore_errors=True)
     meta.first_arrival = str(first.date())
     meta.last_arrival = str(last.date())
     meta.seconds = round(time.perf_counter() - started, 1)

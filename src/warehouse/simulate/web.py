@@ -341,10 +341,10 @@ def generate_web(
     n_parts = int(n_parts_row[0])
     define_web_macros(con, n_parts)
     con.execute(
-        f"create or replace temp table web_sessions as {sessions_sql(seed, config, n_parts)}"
+        f"create or replace table web_sessions as {sessions_sql(seed, config, n_parts)}"
     )
-    con.execute(f"create or replace temp table web_events_base as {events_sql(seed, config)}")
-    con.execute(f"create or replace temp table web_events as {delivery_sql(config)}")
+    con.execute(f"create or replace table web_events_base as {events_sql(seed, config)}")
+    con.execute(f"create or replace table web_events as {delivery_sql(config)}")
     con.execute("drop table web_events_base")
     con.execute(
         f"copy ({lines_sql(config)}) to '{target}' "
