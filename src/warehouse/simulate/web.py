@@ -340,9 +340,7 @@ def generate_web(
     assert n_parts_row is not None
     n_parts = int(n_parts_row[0])
     define_web_macros(con, n_parts)
-    con.execute(
-        f"create or replace table web_sessions as {sessions_sql(seed, config, n_parts)}"
-    )
+    con.execute(f"create or replace table web_sessions as {sessions_sql(seed, config, n_parts)}")
     con.execute(f"create or replace table web_events_base as {events_sql(seed, config)}")
     con.execute(f"create or replace table web_events as {delivery_sql(config)}")
     con.execute("drop table web_events_base")
