@@ -13,6 +13,7 @@ time and the fault annotations that the landing step strips, and ``web/events.pa
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from warehouse.simulate.erp import FaultConfig, generate_erp
 from warehouse.simulate.randomness import define_macros
 from warehouse.simulate.sqlfiles import render
 from warehouse.simulate.web import EVENTS_FILE, WEB_DIR, WebConfig, generate_web
+
+MEMORY_LIMIT_ENV = "WAREHOUSE_GENERATE_MEMORY_LIMIT"
 
 
 @dataclass
@@ -51,14 +54,17 @@ def generate(
     seed: int = 42,
     faults: FaultConfig | None = None,
     progress: Callable[[str], None] = print,
-    memory_limit: str = "6GB",
+    memory_limit: str | None = None,
     web: WebConfig | bool | None = True,
 ) -> SimulationMeta:
     """Generate the history for a scale factor and seed into ``sim_dir``.
 
     ``web`` also generates the web clickstream: True (the default) with the default
-    ``WebConfig``, a ``WebConfig``, or False/None for the erp source only.
+    ``WebConfig``, a ``WebConfig``, or False/None for the erp source only. DuckDB's memory
+    ceiling is ``memory_limit``, else WAREHOUSE_GENERATE_MEMORY_LIMIT, else 6GB (SF 10 needs
+    more: 14GB was used on a 24 GB machine).
     """
+    memory_limit = memory_limit or os.environ.get(MEMORY_LIMIT_ENV, "6GB")
     faults = faults or FaultConfig()
     faults.validate()
     web_config = WebConfig() if web is True else (web or None)
