@@ -26,8 +26,9 @@ SLIM_SELECT := state:new+ state:modified.body+ state:modified.configs+ \
   state:modified.persisted_descriptions+ state:modified.macros+ state:modified.contract+
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
+export SCARF_NO_ANALYTICS := true
 
-.PHONY: help build venv deps demo docs coverage ci-slim report monitor full-checks sla test postgres chromium lint fix test-all test-fast test-slow bench lock clean clean-data
+.PHONY: help build venv airflow-deps deps demo docs coverage ci-slim report monitor full-checks sla test postgres chromium lint fix test-all test-fast test-slow bench lock clean clean-data
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -42,6 +43,13 @@ $(BIN)/warehouse: pyproject.toml constraints.txt
 	touch $@
 
 venv: $(BIN)/warehouse ## create .venv with the pinned dependencies
+
+# Airflow and Cosmos (the `airflow` extra), for the DAGs and their tests only
+$(VENV)/.airflow-installed: $(BIN)/warehouse
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,airflow]'
+	touch $@
+
+airflow-deps: $(VENV)/.airflow-installed ## install Airflow 3.3 and Cosmos 1.15 into .venv (pinned)
 
 deps: venv ## install the locked dbt packages (local mirror, else dbt hub), also edr's
 	$(BIN)/warehouse deps
@@ -78,7 +86,7 @@ full-checks: venv deps ## every data test over whole tables (a build tests only 
 sla: venv deps ## source freshness and model SLAs; fails naming each breach
 	$(BIN)/warehouse sla --target $(TARGET)
 
-test: venv deps postgres chromium lint test-all ## everything CI checks
+test: venv deps airflow-deps postgres chromium lint test-all ## everything CI checks
 
 chromium: ## make sure headless Chromium is installed for the browser tests (apt-get if not)
 	scripts/ensure-chromium
@@ -108,7 +116,7 @@ test-slow: venv deps ## dbt builds on fresh SF 0.01 data: TPC-H oracle, equivale
 bench: venv deps ## timings at SCALE (0.1): whole history, one day, nothing new, dbt's floor and overhead; BENCH_ARGS=... more options
 	$(BIN)/python bench/run.py --scale $(SCALE) $(BENCH_ARGS)
 
-lock: venv ## re-pin every installed package into constraints.txt
+lock: venv airflow-deps ## re-pin every installed package (the airflow extra included) into constraints.txt
 	{ echo '# Every installed package pinned (pip freeze of a fresh `make venv`); regenerate with `make lock`.'; \
 	  $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.txt
 

@@ -93,6 +93,9 @@ _DELETE = object()
         ("daily.catchup", "yes", "daily.catchup must be true or false"),
         ("timeouts_minutes.dbt_node", _DELETE, "timeouts_minutes.dbt_node is missing"),
         ("target", "oracle", "target must be one of duckdb, postgres"),
+        ("dbt.execution_mode", "kubernetes", "dbt.execution_mode must be one of watcher, local"),
+        ("dbt.exclude", "package:elementary", "dbt.exclude must be a list of texts"),
+        ("hourly_web.selector", "web", "selector 'web' is not a selector of"),
         ("project_dir", "/nonexistent", "holds no dbt_project.yml"),
     ],
 )

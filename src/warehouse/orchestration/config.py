@@ -21,6 +21,7 @@ import yaml
 TARGET_ENV = "WAREHOUSE_AIRFLOW_TARGET"
 TARGETS = ("duckdb", "postgres")
 ALERT_FORMATS = ("slack", "teams")
+DBT_MODES = ("watcher", "local")
 PRESETS = ("@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly")
 _CRON_FIELD = re.compile(r"^[0-9*/,\-A-Za-z?LW#]+$")
 DEFAULT_PATH = Path(__file__).resolve().parents[3] / "orchestration" / "config.yml"
@@ -79,12 +80,19 @@ class OrchestrationConfig:
     task_timeout_minutes: int
     pools: dict[str, Pool]
     alert_format: str
-    base_url: str
+    publish_dir: Path
+    dbt_mode: str
+    dbt_exclude: list[str]
 
     @property
     def pool(self) -> Pool:
         """The pool of the configured target."""
         return self.pools[self.target]
+
+    @property
+    def landing_pool(self) -> Pool:
+        """The pool of landing and loading (one slot: one manifest writer)."""
+        return self.pools["landing"]
 
 
 def load_config(
@@ -107,6 +115,7 @@ def load_config(
             f"{path.name}: project_dir {doc.text('project_dir')!r} resolves to {project_dir}, "
             "which holds no dbt_project.yml: give the dbt project's folder, relative to the file"
         )
+    selectors = _selector_names(project_dir)
     target = environment.get(TARGET_ENV) or doc.text("target")
     if target not in TARGETS:
         where = TARGET_ENV if environment.get(TARGET_ENV) else f"{path.name}: target"
@@ -126,10 +135,22 @@ def load_config(
             f"{retries.where}.max_delay_seconds ({retry.max_delay_seconds}) is below "
             f"delay_seconds ({retry.delay_seconds}): the cap must be at least the first delay"
         )
+    dbt = doc.section("dbt")
+    dbt_mode = dbt.text("execution_mode")
+    if dbt_mode not in DBT_MODES:
+        raise ConfigError(
+            f"{dbt.where}.execution_mode must be one of {', '.join(DBT_MODES)}, not {dbt_mode!r}"
+        )
     alert_format = alerts.text("format")
     if alert_format not in ALERT_FORMATS:
         raise ConfigError(
             f"{alerts.where}.format must be one of {', '.join(ALERT_FORMATS)}, not {alert_format!r}"
+        )
+    hourly_selector = hourly.text("selector")
+    if hourly_selector not in selectors:
+        raise ConfigError(
+            f"{hourly.where}.selector {hourly_selector!r} is not a selector of "
+            f"{project_dir / 'selectors.yml'} (it has {', '.join(sorted(selectors))})"
         )
     return OrchestrationConfig(
         path=path,
@@ -142,7 +163,7 @@ def load_config(
             poke_seconds=daily.section("deadline").integer("poke_seconds", minimum=1),
         ),
         hourly_web=_schedule(hourly),
-        hourly_selector=hourly.text("selector"),
+        hourly_selector=hourly_selector,
         retries=retry,
         dbt_node_timeout_minutes=timeouts.integer("dbt_node", minimum=1),
         task_timeout_minutes=timeouts.integer("task", minimum=1),
@@ -151,11 +172,21 @@ def load_config(
                 name=pools.section(name).text("name"),
                 slots=pools.section(name).integer("slots", minimum=1),
             )
-            for name in TARGETS
+            for name in (*TARGETS, "landing")
         },
         alert_format=alert_format,
-        base_url=alerts.text("base_url").rstrip("/"),
+        publish_dir=project_dir / doc.text("publish_dir"),
+        dbt_mode=dbt_mode,
+        dbt_exclude=dbt.text_list("exclude"),
     )
+
+
+def _selector_names(project_dir: Path) -> set[str]:
+    path = project_dir / "selectors.yml"
+    if not path.is_file():
+        return set()
+    content = yaml.safe_load(path.read_text()) or {}
+    return {str(s["name"]) for s in content.get("selectors", []) if "name" in s}
 
 
 def _schedule(section: _Section) -> DagSchedule:
@@ -214,6 +245,12 @@ class _Section:
                 f"{self.where}.{key} must be a whole number >= {minimum}, not {value!r}"
             )
         return int(value)
+
+    def text_list(self, key: str) -> list[str]:
+        value = self._get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{self.where}.{key} must be a list of texts, not {value!r}")
+        return list(value)
 
     def boolean(self, key: str) -> bool:
         value = self._get(key)

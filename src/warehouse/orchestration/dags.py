@@ -1,0 +1,348 @@
+"""The warehouse's Airflow DAGs, built from orchestration/config.yml and dbt's manifest.
+
+``daily_dag()`` and ``hourly_web_dag()`` return the DAGs that the files in
+orchestration/dags/ expose. Parsing them runs no dbt: Cosmos renders one task group per dbt
+model (the model, then its tests), seed and snapshot from ``target/manifest.json``
+(``LoadMode.DBT_MANIFEST``), which `make airflow` and a deployment write with `dbt parse`.
+
+- warehouse_daily, one run per day D: land what arrived through D -> (PostgreSQL) load it
+  into raw -> dbt -> `edr monitor` alerts and `warehouse sla` (both run whatever dbt did) ->
+  publish the Elementary report and the docs site (only after a clean build). A deadline task
+  runs beside them (see runs.deadline).
+- warehouse_hourly_web, one run per hour: land until the end of the hour -> the web models.
+
+Failures: transient ones are retried with doubling delays (TransientOnly); anything else fails
+its task at once, its downstream tasks do not run, and the failure alert goes to the webhook
+(WAREHOUSE_ALERT_WEBHOOK) on the task's last try. Only the DAG files' imports need Airflow and
+Cosmos; the decisions live in config, failures and runs, which the tests check without them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+# Cosmos hashes the dbt project's folder at every parse (the DAG's version): leave out what
+# is not dbt's, above all the data and the virtualenv, which hold gigabytes. Set before Cosmos
+# reads its settings; `make airflow` and a deployment set it in the environment as well.
+HASH_EXCLUDED_DIRS = "data,.venv,bench,docs,coverage,node_modules,src,scripts,orchestration"
+os.environ.setdefault("AIRFLOW__COSMOS__PROJECT_HASH_EXCLUDED_DIRS", HASH_EXCLUDED_DIRS)
+# Parsing must not write to Airflow's database: Cosmos' cache of resolved YAML selectors is an
+# Airflow Variable written at parse time; resolving the selector from the manifest is cheap.
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_CACHE_DBT_YAML_SELECTORS", "false")
+
+from airflow.providers.standard.operators.python import PythonOperator  # noqa: E402
+from airflow.sdk import DAG, BaseSensorOperator, RetryDecision, RetryPolicy, TriggerRule  # noqa: E402
+from cosmos import (  # noqa: E402
+    DbtTaskGroup,
+    ExecutionConfig,
+    ExecutionMode,
+    InvocationMode,
+    LoadMode,
+    ProfileConfig,
+    ProjectConfig,
+    RenderConfig,
+    TestBehavior,
+)
+
+from warehouse.orchestration.config import OrchestrationConfig, Retries, load_config  # noqa: E402
+from warehouse.orchestration.failures import (  # noqa: E402
+    FailedTask,
+    failure_message,
+    last_line,
+    post_alert,
+    transient_reason,
+)
+from warehouse.orchestration.runs import (  # noqa: E402
+    deadline,
+    deadline_verdict,
+    land_interval,
+    naive_utc,
+    project_dirs,
+)
+
+WEBHOOK_ENV = "WAREHOUSE_ALERT_WEBHOOK"
+# dbt's manifest the DAGs are rendered from (default: target/manifest.json of the project,
+# which `dbt parse` writes)
+MANIFEST_ENV = "WAREHOUSE_AIRFLOW_MANIFEST"
+# The warehouse clock of a run: the end of its data interval (what `warehouse as-of` gives
+# after landing it), as dbt's freshness and anomaly checks read it.
+AS_OF = "{{ data_interval_end.strftime('%Y-%m-%d %H:%M:%S') }}"
+DBT_GROUP = "dbt"
+PUBLISH_TASK = "publish"
+
+
+class TransientOnly(RetryPolicy):
+    """Retry what passes by itself (failures.transient_reason), after a delay that doubles per
+    try up to the configured cap; fail anything else at once, whatever retries are left."""
+
+    def __init__(self, retries: Retries) -> None:
+        self.retries = retries
+
+    def evaluate(
+        self,
+        exception: BaseException,
+        try_number: int,
+        max_tries: int,
+        context: Any = None,
+    ) -> RetryDecision:
+        reason = transient_reason(exception)
+        if reason is None:
+            return RetryDecision.fail(reason=f"not transient: {last_line(exception)}")
+        delay = timedelta(seconds=self.retries.delay(try_number))
+        return RetryDecision.retry(delay=delay, reason=f"transient ({reason}), retry in {delay}")
+
+
+def alert_on_failure(context: Any) -> None:
+    """on_failure_callback: post the failed task to the webhook (Slack or Teams, as
+    configured); without WAREHOUSE_ALERT_WEBHOOK, only the task log says so."""
+    ti = context["ti"]
+    config = load_config()
+    url = os.environ.get(WEBHOOK_ENV)
+    error = context.get("exception")
+    failed = FailedTask(
+        dag_id=ti.dag_id,
+        task_id=ti.task_id,
+        logical_date=str(context.get("logical_date") or context["dag_run"].run_after),
+        try_number=ti.try_number,
+        max_tries=ti.max_tries,
+        error=last_line(error) if error is not None else "(no exception recorded)",
+        log_url=ti.log_url,
+    )
+    if not url:
+        print(f"{WEBHOOK_ENV} is not set: no alert sent for {failed.dag_id}.{failed.task_id}")
+        return
+    post_alert(url, failure_message(failed, config.alert_format))
+
+
+def _default_args(config: OrchestrationConfig) -> dict[str, Any]:
+    return {
+        "owner": "warehouse",
+        "retries": config.retries.retries,
+        "retry_delay": timedelta(seconds=config.retries.delay_seconds),
+        "retry_policy": TransientOnly(config.retries),
+        "execution_timeout": timedelta(minutes=config.task_timeout_minutes),
+        "on_failure_callback": alert_on_failure,
+    }
+
+
+def _dbt_env(config: OrchestrationConfig) -> dict[str, str]:
+    """The environment of every dbt command: the warehouse clock of the run, the target, and
+    the landing zone and DuckDB file resolved against the project (tasks run elsewhere)."""
+    env = {"WAREHOUSE_AS_OF": AS_OF, "DBT_TARGET": config.target}
+    dirs = project_dirs(config.project_dir)
+    env["WAREHOUSE_LANDING_DIR"] = str(dirs.landing)
+    duckdb_path = Path(os.environ.get("WAREHOUSE_DUCKDB_PATH", "data/warehouse.duckdb"))
+    env["WAREHOUSE_DUCKDB_PATH"] = str(config.project_dir / duckdb_path)
+    return env
+
+
+def _dbt_group(
+    config: OrchestrationConfig, selector: str | None, exclude: list[str]
+) -> DbtTaskGroup:
+    project = config.project_dir
+    mode = ExecutionMode.WATCHER if config.dbt_mode == "watcher" else ExecutionMode.LOCAL
+    return DbtTaskGroup(
+        group_id=DBT_GROUP,
+        project_config=ProjectConfig(
+            dbt_project_path=project,
+            manifest_path=Path(os.environ.get(MANIFEST_ENV, project / "target" / "manifest.json")),
+            install_dbt_deps=False,
+            env_vars=_dbt_env(config),
+        ),
+        profile_config=ProfileConfig(
+            profile_name="warehouse",
+            target_name=config.target,
+            profiles_yml_filepath=project / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=mode,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            selector=selector,
+            exclude=exclude,
+            emit_datasets=False,
+        ),
+        operator_args={
+            "pool": config.pool.name,
+            "execution_timeout": timedelta(minutes=config.dbt_node_timeout_minutes),
+        },
+    )
+
+
+def _python(task_id: str, function: Any, pool: str, **kwargs: Any) -> Any:
+    """A task calling ``function``; Airflow passes it the context values its signature names
+    (``data_interval_end``)."""
+    return PythonOperator(task_id=task_id, python_callable=function, pool=pool, **kwargs)
+
+
+def _land(data_interval_end: datetime) -> str:
+    config = load_config()
+    batch = land_interval(project_dirs(config.project_dir), data_interval_end)
+    return f"batch {batch.batch_id}" if batch else "nothing new"
+
+
+def _load() -> list[int]:
+    config = load_config()
+    from warehouse.pgload import load
+
+    return load(project_dirs(config.project_dir).landing)
+
+
+def _in_project(config: OrchestrationConfig) -> None:
+    os.environ["WAREHOUSE_PROJECT_DIR"] = str(config.project_dir)
+    os.environ.setdefault("WAREHOUSE_DUCKDB_PATH", _dbt_env(config)["WAREHOUSE_DUCKDB_PATH"])
+
+
+def _monitor(data_interval_end: datetime) -> str:
+    config = load_config()
+    from warehouse.observe import monitor
+
+    _in_project(config)
+    if not os.environ.get(WEBHOOK_ENV):
+        return f"{WEBHOOK_ENV} is not set: `edr monitor` has nowhere to send alerts"
+    return monitor(config.target, env={"WAREHOUSE_AS_OF": _clock(data_interval_end)})
+
+
+def _sla(data_interval_end: datetime) -> str:
+    config = load_config()
+    from warehouse.observe import sla
+
+    _in_project(config)
+    breaches = sla(config.target, env={"WAREHOUSE_AS_OF": _clock(data_interval_end)})
+    errors = [b for b in breaches if b.severity == "error"]
+    if errors:
+        raise RuntimeError(
+            "SLA missed: " + "; ".join(f"{b.kind} {b.name}: {b.detail}" for b in errors)
+        )
+    return f"{len(breaches)} warnings, no SLA missed"
+
+
+def _clock(data_interval_end: datetime) -> str:
+    return naive_utc(data_interval_end).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _publish(data_interval_end: datetime) -> str:
+    config = load_config()
+    from warehouse.orchestration.publish import publish
+
+    _in_project(config)
+    return str(publish(config, _clock(data_interval_end)))
+
+
+class MartsDeadline(BaseSensorOperator):
+    """Waits beside the run for its publish task; alerts once when the deadline
+    (runs.deadline) passes before the marts are published. Pokes in reschedule mode, holding
+    no worker slot between pokes; succeeds either way (the alert is the outcome)."""
+
+    def __init__(self, *, config: OrchestrationConfig, **kwargs: Any) -> None:
+        super().__init__(
+            mode="reschedule",
+            poke_interval=config.deadline.poke_seconds,
+            timeout=timedelta(days=2).total_seconds(),
+            **kwargs,
+        )
+        self.config = config
+
+    def poke(self, context: Any) -> bool:
+        ti, run = context["ti"], context["dag_run"]
+        published = bool(
+            ti.get_ti_count(
+                dag_id=ti.dag_id,
+                task_ids=[PUBLISH_TASK],
+                run_ids=[ti.run_id],
+                states=["success"],
+            )
+        )
+        due, rule = deadline(
+            context["data_interval_end"],
+            run.queued_at or run.start_date,
+            self.config.deadline.at,
+            self.config.deadline.within_minutes,
+        )
+        verdict = deadline_verdict(datetime.now(UTC), due, published)
+        if verdict == "waiting":
+            return False
+        if verdict == "missed":
+            message = (
+                f"{ti.dag_id}: the marts of {context['ds']} are not published by "
+                f"{due.isoformat(sep=' ', timespec='minutes')} UTC ({rule})"
+            )
+            print(message)
+            url = os.environ.get(WEBHOOK_ENV)
+            if url:
+                post_alert(url, _deadline_payload(message, self.config.alert_format))
+        return True
+
+
+def _deadline_payload(message: str, kind: str) -> dict[str, object]:
+    if kind == "slack":
+        return {"text": f"*Deadline missed*\n{message}"}
+    return {"type": "message", "text": f"Deadline missed: {message}"}
+
+
+def daily_dag(config: OrchestrationConfig | None = None) -> DAG:
+    config = config or load_config()
+    schedule = config.daily
+    with DAG(
+        dag_id=schedule.dag_id,
+        schedule=schedule.schedule,
+        start_date=schedule.start_date.replace(tzinfo=UTC),
+        end_date=schedule.end_date.replace(tzinfo=UTC) if schedule.end_date else None,
+        catchup=schedule.catchup,
+        max_active_runs=1,
+        default_args=_default_args(config),
+        tags=["warehouse", config.target],
+        doc_md=__doc__,
+    ) as dag:
+        land = _python("land", _land, config.landing_pool.name)
+        upstream = land
+        if config.target == "postgres":
+            load = _python("load", _load, config.landing_pool.name)
+            land >> load
+            upstream = load
+        dbt = _dbt_group(config, selector=None, exclude=config.dbt_exclude)
+        monitor = _python(
+            "monitor",
+            _monitor,
+            config.pool.name,
+            trigger_rule=TriggerRule.ALL_DONE,
+        )
+        sla = _python(
+            "sla",
+            _sla,
+            config.pool.name,
+            trigger_rule=TriggerRule.ALL_DONE,
+        )
+        publish = _python(PUBLISH_TASK, _publish, config.pool.name)
+        upstream >> dbt >> [monitor, sla, publish]
+        MartsDeadline(config=config, task_id="deadline", retries=0)
+    return dag
+
+
+def hourly_web_dag(config: OrchestrationConfig | None = None) -> DAG:
+    config = config or load_config()
+    schedule = config.hourly_web
+    with DAG(
+        dag_id=schedule.dag_id,
+        schedule=schedule.schedule,
+        start_date=schedule.start_date.replace(tzinfo=UTC),
+        end_date=schedule.end_date.replace(tzinfo=UTC) if schedule.end_date else None,
+        catchup=schedule.catchup,
+        max_active_runs=1,
+        default_args=_default_args(config),
+        tags=["warehouse", "web", config.target],
+    ) as dag:
+        land = _python("land", _land, config.landing_pool.name)
+        upstream = land
+        if config.target == "postgres":
+            load = _python("load", _load, config.landing_pool.name)
+            land >> load
+            upstream = load
+        upstream >> _dbt_group(config, selector=config.hourly_selector, exclude=[])
+    return dag
