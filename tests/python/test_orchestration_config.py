@@ -20,6 +20,7 @@ from warehouse.orchestration.failures import (
     last_line,
     post_alert,
     transient_reason,
+    watcher_failure,
 )
 from warehouse.orchestration.runs import deadline, deadline_verdict
 
@@ -257,3 +258,19 @@ def test_a_deadline_is_met_once_published_and_missed_only_after_it_passes():
     assert deadline_verdict(datetime(1998, 6, 2, 7), due, published=True) == "met"
     assert deadline_verdict(datetime(1998, 6, 2, 5, 59), due, published=False) == "waiting"
     assert deadline_verdict(datetime(1998, 6, 2, 6), due, published=False) == "missed"
+
+
+def test_a_watcher_task_whose_node_never_ran_is_told_apart_from_a_failed_node():
+    not_run = watcher_failure(
+        "Watcher producer task 'dbt.dbt_producer_watcher' failed before reporting results for "
+        "model 'model.warehouse.fct_orders'. Check its logs for the underlying error."
+    )
+    assert not_run is not None and not_run.node is None
+    failed = watcher_failure(
+        "AirflowException: dbt tests for model 'model.warehouse.fct_orders' failed. Review the "
+        "producer task 'dbt.dbt_producer_watcher' logs for details."
+    )
+    assert failed is not None
+    assert failed.node == "model.warehouse.fct_orders"
+    assert failed.producer_task == "dbt.dbt_producer_watcher"
+    assert watcher_failure("Got 3 results, configured to fail if != 0") is None

@@ -50,10 +50,12 @@ from cosmos import (  # noqa: E402
 from warehouse.orchestration.config import OrchestrationConfig, Retries, load_config  # noqa: E402
 from warehouse.orchestration.failures import (  # noqa: E402
     FailedTask,
+    WatcherFailure,
     failure_message,
     last_line,
     post_alert,
     transient_reason,
+    watcher_failure,
 )
 from warehouse.orchestration.runs import (  # noqa: E402
     deadline,
@@ -88,11 +90,32 @@ class TransientOnly(RetryPolicy):
         max_tries: int,
         context: Any = None,
     ) -> RetryDecision:
+        delay = timedelta(seconds=self.retries.delay(try_number))
         reason = transient_reason(exception)
+        watcher = watcher_failure(exception)
+        if reason is None and watcher is not None:
+            if watcher.node is None:
+                return RetryDecision.retry(
+                    delay=delay,
+                    reason="the dbt build stopped before this node ran: the retry runs it alone",
+                )
+            reason = transient_reason(_build_message(context, watcher))
         if reason is None:
             return RetryDecision.fail(reason=f"not transient: {last_line(exception)}")
-        delay = timedelta(seconds=self.retries.delay(try_number))
         return RetryDecision.retry(delay=delay, reason=f"transient ({reason}), retry in {delay}")
+
+
+def _build_message(context: Any, failure: WatcherFailure) -> str:
+    """dbt's message for a node of the watcher build (Cosmos keeps it in an XCom of the build's
+    task); empty when there is none."""
+    from cosmos.operators._watcher.state import get_dbt_event_xcom_key
+
+    if context is None or failure.node is None:
+        return ""
+    event = context["ti"].xcom_pull(
+        task_ids=failure.producer_task, key=get_dbt_event_xcom_key(failure.node)
+    )
+    return str((event or {}).get("msg") or "")
 
 
 def alert_on_failure(context: Any) -> None:
@@ -144,7 +167,7 @@ def _dbt_group(
 ) -> DbtTaskGroup:
     project = config.project_dir
     mode = ExecutionMode.WATCHER if config.dbt_mode == "watcher" else ExecutionMode.LOCAL
-    return DbtTaskGroup(
+    group = DbtTaskGroup(
         group_id=DBT_GROUP,
         project_config=ProjectConfig(
             dbt_project_path=project,
@@ -173,6 +196,32 @@ def _dbt_group(
             "execution_timeout": timedelta(minutes=config.dbt_node_timeout_minutes),
         },
     )
+    if mode == ExecutionMode.WATCHER:
+        _consumers_after_producer(group)
+    return group
+
+
+def _consumers_after_producer(group: DbtTaskGroup) -> None:
+    """In watcher mode, start the model tasks once the one `dbt build` has ended, whatever its
+    outcome (each then reads its node's result). Cosmos' task group starts them beside the
+    build; a task run before the build, as `airflow dags test` may order them, waits for it
+    forever (the sensor runs in the same process). Their state shows when the build ends
+    rather than as it goes."""
+    members = {t.task_id: t for t in _group_tasks(group)}
+    producer = next(t for tid, t in members.items() if tid.endswith(".dbt_producer_watcher"))
+    for task_id, task in members.items():
+        if task is producer or task_id.endswith("_done"):
+            continue
+        if not set(task.upstream_task_ids) & set(members):
+            producer >> task
+            task.trigger_rule = TriggerRule.ALL_DONE
+
+
+def _group_tasks(group: Any) -> list[Any]:
+    found = []
+    for child in group.children.values():
+        found.extend(_group_tasks(child) if hasattr(child, "children") else [child])
+    return found
 
 
 def _python(task_id: str, function: Any, pool: str, **kwargs: Any) -> Any:

@@ -52,6 +52,34 @@ def is_transient(error: BaseException | str) -> bool:
     return transient_reason(error) is not None
 
 
+@dataclass(frozen=True)
+class WatcherFailure:
+    """What a Cosmos watcher-mode model task's failure says: the node's result is unknown
+    because the one `dbt build` stopped first (``node`` None: a retry runs the node alone), or
+    the build reported the node failed (the build's own message for it says why)."""
+
+    node: str | None
+    producer_task: str | None
+
+
+_NOT_RUN = re.compile(
+    r"failed before reporting results|The dbt build command failed in producer task"
+)
+_NODE_FAILED = re.compile(r"dbt .+? '([^']+)' failed\. Review the producer task '([^']+)'")
+
+
+def watcher_failure(error: BaseException | str) -> WatcherFailure | None:
+    """The failure of a watcher-mode model or test task, None for any other failure. Those
+    tasks raise a generic message that names the node and the build's task, not dbt's error."""
+    text = error if isinstance(error, str) else _chain_text(error)
+    if _NOT_RUN.search(text):
+        return WatcherFailure(node=None, producer_task=None)
+    match = _NODE_FAILED.search(text)
+    if match:
+        return WatcherFailure(node=match.group(1), producer_task=match.group(2))
+    return None
+
+
 def _chain_text(error: BaseException) -> str:
     parts: list[str] = []
     seen: set[int] = set()
