@@ -493,6 +493,7 @@ def _write_batch(
         (count,) = one_row(con, f"select count(*) from read_parquet('{tmp_dir / 'data.parquet'}')")
         rows[entity] = int(count)
         moves.append((tmp_dir, final_dir))
+        _refuse_oversized(tmp_dir / "data.parquet", f"{SOURCE}.{entity}", current, until, moves)
     web_source = sim_dir / WEB_SOURCE / EVENTS_FILE
     if web_source.exists():
         final_dir = landing_dir / WEB_SOURCE / WEB_ENTITY / f"batch={batch_id:06d}"
@@ -512,6 +513,9 @@ def _write_batch(
         )
         rows[WEB_ROWS_KEY] = int(count)
         moves.append((tmp_dir, final_dir))
+        _refuse_oversized(
+            tmp_dir / WEB_BATCH_FILE, f"{WEB_SOURCE}.{WEB_ENTITY}", current, until, moves
+        )
     con.close()
     for tmp_dir, final_dir in moves:
         if final_dir.exists():
@@ -528,6 +532,35 @@ def _write_batch(
         incident=str(incident) if incident else None,
     )
     return batch
+
+
+# DuckDB's on-run-start check hashes each new landed file by reading it whole (read_blob),
+# which it cannot do for a file of 4 GiB or more; a batch keeps every file below this.
+MAX_FILE_BYTES = int(3.5 * 2**30)
+
+
+def _refuse_oversized(
+    path: Path,
+    name: str,
+    current: datetime | None,
+    until: datetime,
+    written: list[tuple[Path, Path]],
+) -> None:
+    """Raise LandingError, removing the batch's files written so far, when ``path`` is larger
+    than MAX_FILE_BYTES: the range must be landed in smaller steps."""
+    size = path.stat().st_size
+    if size <= MAX_FILE_BYTES:
+        return
+    for tmp_dir, _ in written:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+    since = f"from {current.isoformat(sep=' ')} " if current else ""
+    raise LandingError(
+        f"refusing to land {since}until {until.isoformat(sep=' ')} as one batch: {name} would "
+        f"be a {size / 2**30:.1f} GiB file, and DuckDB verifies a landed file by reading it "
+        f"whole, which it cannot do from 4 GiB on (this landing keeps files under "
+        f"{MAX_FILE_BYTES / 2**30:.1f} GiB). Land the range in smaller steps, e.g. a year at "
+        "a time (--through YYYY-12-31, then the next year). Nothing was landed."
+    )
 
 
 def status(sim_dir: Path, landing_dir: Path) -> str:

@@ -414,3 +414,19 @@ def test_entities_worked_out_in_buckets_of_keys_give_the_same_records(
     )[0]
     assert unordered == 0
     assert not list((tmp_path / "erp").glob(".*parts"))
+
+
+def test_a_batch_with_a_file_too_large_to_verify_is_refused_and_nothing_lands(
+    sim_dir: Path, tmp_path: Path, monkeypatch
+):
+    from warehouse import landing as landing_module
+
+    landing = tmp_path / "landing"
+    land(sim_dir, landing, through=date(1992, 1, 31), **QUIET)
+    before = sorted(str(p.relative_to(landing)) for p in landing.rglob("*"))
+    manifest = (landing / "_manifest.json").read_text()
+    monkeypatch.setattr(landing_module, "MAX_FILE_BYTES", 50_000)
+    with pytest.raises(LandingError, match=r"erp\.\w+ would be a 0\.0 GiB file.*a year at a time"):
+        land(sim_dir, landing, through=date(1995, 12, 31), **QUIET)
+    assert sorted(str(p.relative_to(landing)) for p in landing.rglob("*")) == before
+    assert (landing / "_manifest.json").read_text() == manifest
