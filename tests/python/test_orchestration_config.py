@@ -221,23 +221,23 @@ AT_SIX = time(6, 0)
 
 
 @pytest.mark.parametrize(
-    ("interval_end", "queued_at", "due", "rule"),
+    ("interval_end", "started_at", "due", "rule"),
     [
-        # the run of June 1st, queued at midnight: due at 06:00 on June 2nd
+        # the run of June 1st, started at midnight: due at 06:00 on June 2nd
         ("1998-06-02T00:00", "1998-06-02T00:00:05", "1998-06-02T06:00", "06:00 UTC"),
-        # queued at 05:30, still in time: the clock rule
+        # started at 05:30, still in time: the clock rule
         ("1998-06-02T00:00", "1998-06-02T05:30", "1998-06-02T06:00", "06:00 UTC"),
-        # a catch-up run queued days later is judged by its duration only
+        # a catch-up run started days later is judged by its duration only
         ("1998-06-02T00:00", "1998-06-09T12:00", "1998-06-09T14:00", "120 minutes"),
         # an interval ending at 14:00 is due at 06:00 the next day
         ("1998-06-02T14:00", "1998-06-02T14:00", "1998-06-03T06:00", "06:00 UTC"),
     ],
 )
-def test_a_run_queued_in_time_is_due_by_the_clock_a_late_one_by_its_duration(
-    interval_end: str, queued_at: str, due: str, rule: str
+def test_a_run_started_in_time_is_due_by_the_clock_a_late_one_by_its_duration(
+    interval_end: str, started_at: str, due: str, rule: str
 ):
     moment, reason = deadline(
-        datetime.fromisoformat(interval_end), datetime.fromisoformat(queued_at), AT_SIX, 120
+        datetime.fromisoformat(interval_end), datetime.fromisoformat(started_at), AT_SIX, 120
     )
     assert moment == datetime.fromisoformat(due)
     assert rule in reason

@@ -20,6 +20,7 @@ Cosmos; the decisions live in config, failures and runs, which the tests check w
 from __future__ import annotations
 
 import os
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -180,9 +181,14 @@ def _dbt_group(
             target_name=config.target,
             profiles_yml_filepath=project / "profiles.yml",
         ),
+        # dbt in a process of its own: dbt-duckdb run inside the task's process keeps the
+        # DuckDB file open (and locked) until that process ends, and `airflow dags test` runs
+        # every task in one process, so the tasks after the build could not open the file.
+        # Watcher mode starts dbt once per run, so the cost is one dbt start-up.
         execution_config=ExecutionConfig(
             execution_mode=mode,
-            invocation_mode=InvocationMode.DBT_RUNNER,
+            invocation_mode=InvocationMode.SUBPROCESS,
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
@@ -310,7 +316,7 @@ class MartsDeadline(BaseSensorOperator):
         )
         due, rule = deadline(
             context["data_interval_end"],
-            run.queued_at or run.start_date,
+            run.start_date or run.run_after,
             self.config.deadline.at,
             self.config.deadline.within_minutes,
         )

@@ -62,23 +62,23 @@ def land_interval(
 
 
 def deadline(
-    interval_end: datetime, queued_at: datetime, at: time, within_minutes: int
+    interval_end: datetime, started_at: datetime, at: time, within_minutes: int
 ) -> tuple[datetime, str]:
     """When the run's marts must be published, and the rule that set it.
 
-    A run queued in time is due at ``at`` (UTC) on the day its data interval ends (the daily
-    run of D, whose interval ends at midnight after D, at 06:00 on D + 1). A run queued after
+    A run started in time is due at ``at`` (UTC) on the day its data interval ends (the daily
+    run of D, whose interval ends at midnight after D, at 06:00 on D + 1). A run started after
     that moment (a catch-up, a backfill of past days) is late from the start: judging it by
     the clock would alert at once for every such run, so it is due ``within_minutes`` after it
-    was queued."""
-    end, queued = naive_utc(interval_end), naive_utc(queued_at)
+    started."""
+    end, started = naive_utc(interval_end), naive_utc(started_at)
     by_clock = datetime.combine(end.date(), at)
     if by_clock < end:
         by_clock += timedelta(days=1)
-    if queued < by_clock:
+    if started < by_clock:
         return by_clock, f"{at.strftime('%H:%M')} UTC after the data interval"
-    return queued + timedelta(minutes=within_minutes), (
-        f"{within_minutes} minutes after the run was queued (queued after "
+    return started + timedelta(minutes=within_minutes), (
+        f"{within_minutes} minutes after the run started (started after "
         f"{by_clock.isoformat(sep=' ', timespec='minutes')})"
     )
 
