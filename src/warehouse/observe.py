@@ -52,6 +52,10 @@ def edr_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
         if as_of:
             env[AS_OF_VAR] = as_of
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    # edr runs dbt on a project of its own: a target or log folder meant for the warehouse's
+    # project would get edr's manifest written over the warehouse's
+    for name in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
+        env.pop(name, None)
     return env
 
 

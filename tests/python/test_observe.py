@@ -155,3 +155,14 @@ def test_the_build_summary_says_what_was_detected_and_what_was_held_back(tmp_pat
     results = [{"unique_id": "model.warehouse.fct_orders", "status": "success"}]
     (tmp_path / "run_results.json").write_text(json.dumps({"results": results}))
     assert run_summary(tmp_path) == "nothing detected, nothing held back"
+
+
+def test_edr_never_writes_into_the_warehouse_projects_target_folder(monkeypatch):
+    """edr runs dbt on its own project: given the warehouse's target folder, it wrote its
+    manifest over the warehouse's, and the next DAG parse rendered edr's models."""
+    from warehouse.observe import edr_env
+
+    monkeypatch.setenv("DBT_TARGET_PATH", "/somewhere/target")
+    monkeypatch.setenv("DBT_LOG_PATH", "/somewhere/logs")
+    env = edr_env()
+    assert "DBT_TARGET_PATH" not in env and "DBT_LOG_PATH" not in env

@@ -22,7 +22,7 @@ from warehouse.orchestration.failures import (
     transient_reason,
     watcher_failure,
 )
-from warehouse.orchestration.runs import deadline, deadline_verdict
+from warehouse.orchestration.runs import deadline, deadline_verdict, run_cutoff
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -274,3 +274,14 @@ def test_a_watcher_task_whose_node_never_ran_is_told_apart_from_a_failed_node():
     assert failed.node == "model.warehouse.fct_orders"
     assert failed.producer_task == "dbt.dbt_producer_watcher"
     assert watcher_failure("Got 3 results, configured to fail if != 0") is None
+
+
+def test_a_run_covers_its_logical_day_or_hour():
+    assert run_cutoff(datetime(1998, 6, 3), "day") == datetime(1998, 6, 4)
+    # a manual run's logical date carries the time it was triggered
+    assert run_cutoff(datetime.fromisoformat("1998-06-03T17:25:00+00:00"), "day") == datetime(
+        1998, 6, 4
+    )
+    assert run_cutoff(datetime(1998, 6, 3, 14), "hour") == datetime(1998, 6, 3, 15)
+    with pytest.raises(ValueError, match="period must be"):
+        run_cutoff(datetime(1998, 6, 3), "week")

@@ -19,10 +19,12 @@ from typing import Any
 import yaml
 
 TARGET_ENV = "WAREHOUSE_AIRFLOW_TARGET"
+# where the daily run publishes (overrides publish_dir; relative to the project, or absolute)
+PUBLISH_DIR_ENV = "WAREHOUSE_PUBLISH_DIR"
 TARGETS = ("duckdb", "postgres")
 ALERT_FORMATS = ("slack", "teams")
 DBT_MODES = ("watcher", "local")
-PRESETS = ("@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly")
+PRESETS = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly")
 _CRON_FIELD = re.compile(r"^[0-9*/,\-A-Za-z?LW#]+$")
 DEFAULT_PATH = Path(__file__).resolve().parents[3] / "orchestration" / "config.yml"
 
@@ -175,7 +177,7 @@ def load_config(
             for name in (*TARGETS, "landing")
         },
         alert_format=alert_format,
-        publish_dir=project_dir / doc.text("publish_dir"),
+        publish_dir=project_dir / environment.get(PUBLISH_DIR_ENV, doc.text("publish_dir")),
         dbt_mode=dbt_mode,
         dbt_exclude=dbt.text_list("exclude"),
     )

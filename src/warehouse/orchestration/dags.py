@@ -35,7 +35,14 @@ os.environ.setdefault("AIRFLOW__COSMOS__PROJECT_HASH_EXCLUDED_DIRS", HASH_EXCLUD
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_CACHE_DBT_YAML_SELECTORS", "false")
 
 from airflow.providers.standard.operators.python import PythonOperator  # noqa: E402
-from airflow.sdk import DAG, BaseSensorOperator, RetryDecision, RetryPolicy, TriggerRule  # noqa: E402
+from airflow.sdk import (  # noqa: E402
+    DAG,
+    BaseSensorOperator,
+    CronDataIntervalTimetable,
+    RetryDecision,
+    RetryPolicy,
+    TriggerRule,
+)
 from cosmos import (  # noqa: E402
     DbtTaskGroup,
     ExecutionConfig,
@@ -62,17 +69,18 @@ from warehouse.orchestration.runs import (  # noqa: E402
     deadline,
     deadline_verdict,
     land_interval,
-    naive_utc,
     project_dirs,
+    run_cutoff,
 )
 
 WEBHOOK_ENV = "WAREHOUSE_ALERT_WEBHOOK"
 # dbt's manifest the DAGs are rendered from (default: target/manifest.json of the project,
 # which `dbt parse` writes)
 MANIFEST_ENV = "WAREHOUSE_AIRFLOW_MANIFEST"
-# The warehouse clock of a run: the end of its data interval (what `warehouse as-of` gives
-# after landing it), as dbt's freshness and anomaly checks read it.
-AS_OF = "{{ data_interval_end.strftime('%Y-%m-%d %H:%M:%S') }}"
+# The warehouse clock of a run, as dbt's freshness and anomaly checks read it: the end of what
+# the run covers (runs.run_cutoff), which is what `warehouse as-of` gives after landing it.
+DAILY_AS_OF = "{{ macros.ds_add(ds, 1) }} 00:00:00"
+HOURLY_AS_OF = "{{ (logical_date + macros.timedelta(hours=1)).strftime('%Y-%m-%d %H:00:00') }}"
 DBT_GROUP = "dbt"
 PUBLISH_TASK = "publish"
 
@@ -152,10 +160,10 @@ def _default_args(config: OrchestrationConfig) -> dict[str, Any]:
     }
 
 
-def _dbt_env(config: OrchestrationConfig) -> dict[str, str]:
+def _dbt_env(config: OrchestrationConfig, as_of: str = DAILY_AS_OF) -> dict[str, str]:
     """The environment of every dbt command: the warehouse clock of the run, the target, and
     the landing zone and DuckDB file resolved against the project (tasks run elsewhere)."""
-    env = {"WAREHOUSE_AS_OF": AS_OF, "DBT_TARGET": config.target}
+    env = {"WAREHOUSE_AS_OF": as_of, "DBT_TARGET": config.target}
     dirs = project_dirs(config.project_dir)
     env["WAREHOUSE_LANDING_DIR"] = str(dirs.landing)
     duckdb_path = Path(os.environ.get("WAREHOUSE_DUCKDB_PATH", "data/warehouse.duckdb"))
@@ -174,7 +182,12 @@ def _dbt_group(
             dbt_project_path=project,
             manifest_path=Path(os.environ.get(MANIFEST_ENV, project / "target" / "manifest.json")),
             install_dbt_deps=False,
-            env_vars=_dbt_env(config),
+            env_vars=_dbt_env(config, DAILY_AS_OF if selector is None else HOURLY_AS_OF),
+            # No partial parsing: dbt keeps each seed's absolute path in its saved parse, and
+            # Cosmos runs dbt in a new temporary copy of the project each time, so a reused
+            # parse pointed the seeds at a deleted folder. A run's warehouse clock changes
+            # dbt's vars anyway, which makes dbt parse the project again.
+            partial_parse=False,
         ),
         profile_config=ProfileConfig(
             profile_name="warehouse",
@@ -232,13 +245,21 @@ def _group_tasks(group: Any) -> list[Any]:
 
 def _python(task_id: str, function: Any, pool: str, **kwargs: Any) -> Any:
     """A task calling ``function``; Airflow passes it the context values its signature names
-    (``data_interval_end``)."""
+    (``logical_date``)."""
     return PythonOperator(task_id=task_id, python_callable=function, pool=pool, **kwargs)
 
 
-def _land(data_interval_end: datetime) -> str:
+def _land_day(logical_date: datetime) -> str:
+    return _land(run_cutoff(logical_date, "day"))
+
+
+def _land_hour(logical_date: datetime) -> str:
+    return _land(run_cutoff(logical_date, "hour"))
+
+
+def _land(cutoff: datetime) -> str:
     config = load_config()
-    batch = land_interval(project_dirs(config.project_dir), data_interval_end)
+    batch = land_interval(project_dirs(config.project_dir), cutoff)
     return f"batch {batch.batch_id}" if batch else "nothing new"
 
 
@@ -254,22 +275,22 @@ def _in_project(config: OrchestrationConfig) -> None:
     os.environ.setdefault("WAREHOUSE_DUCKDB_PATH", _dbt_env(config)["WAREHOUSE_DUCKDB_PATH"])
 
 
-def _monitor(data_interval_end: datetime) -> str:
+def _monitor(logical_date: datetime) -> str:
     config = load_config()
     from warehouse.observe import monitor
 
     _in_project(config)
     if not os.environ.get(WEBHOOK_ENV):
         return f"{WEBHOOK_ENV} is not set: `edr monitor` has nowhere to send alerts"
-    return monitor(config.target, env={"WAREHOUSE_AS_OF": _clock(data_interval_end)})
+    return monitor(config.target, env={"WAREHOUSE_AS_OF": _clock(logical_date)})
 
 
-def _sla(data_interval_end: datetime) -> str:
+def _sla(logical_date: datetime) -> str:
     config = load_config()
     from warehouse.observe import sla
 
     _in_project(config)
-    breaches = sla(config.target, env={"WAREHOUSE_AS_OF": _clock(data_interval_end)})
+    breaches = sla(config.target, env={"WAREHOUSE_AS_OF": _clock(logical_date)})
     errors = [b for b in breaches if b.severity == "error"]
     if errors:
         raise RuntimeError(
@@ -278,16 +299,17 @@ def _sla(data_interval_end: datetime) -> str:
     return f"{len(breaches)} warnings, no SLA missed"
 
 
-def _clock(data_interval_end: datetime) -> str:
-    return naive_utc(data_interval_end).strftime("%Y-%m-%d %H:%M:%S")
+def _clock(logical_date: datetime) -> str:
+    """The warehouse clock of a daily run (DAILY_AS_OF)."""
+    return run_cutoff(logical_date, "day").strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _publish(data_interval_end: datetime) -> str:
+def _publish(logical_date: datetime) -> str:
     config = load_config()
     from warehouse.orchestration.publish import publish
 
     _in_project(config)
-    return str(publish(config, _clock(data_interval_end)))
+    return str(publish(config, _clock(logical_date)))
 
 
 class MartsDeadline(BaseSensorOperator):
@@ -315,7 +337,7 @@ class MartsDeadline(BaseSensorOperator):
             )
         )
         due, rule = deadline(
-            context["data_interval_end"],
+            run_cutoff(context["logical_date"], "day"),
             run.start_date or run.run_after,
             self.config.deadline.at,
             self.config.deadline.within_minutes,
@@ -341,12 +363,19 @@ def _deadline_payload(message: str, kind: str) -> dict[str, object]:
     return {"type": "message", "text": f"Deadline missed: {message}"}
 
 
+def _timetable(cron: str) -> CronDataIntervalTimetable:
+    """A run per interval of the schedule, started when the interval has ended: the daily run
+    of day D has data_interval_end midnight after D (Airflow 3's default for a cron schedule
+    starts it at the interval's start and gives it no interval)."""
+    return CronDataIntervalTimetable(cron, timezone="UTC")
+
+
 def daily_dag(config: OrchestrationConfig | None = None) -> DAG:
     config = config or load_config()
     schedule = config.daily
     with DAG(
         dag_id=schedule.dag_id,
-        schedule=schedule.schedule,
+        schedule=_timetable(schedule.schedule),
         start_date=schedule.start_date.replace(tzinfo=UTC),
         end_date=schedule.end_date.replace(tzinfo=UTC) if schedule.end_date else None,
         catchup=schedule.catchup,
@@ -355,7 +384,7 @@ def daily_dag(config: OrchestrationConfig | None = None) -> DAG:
         tags=["warehouse", config.target],
         doc_md=__doc__,
     ) as dag:
-        land = _python("land", _land, config.landing_pool.name)
+        land = _python("land", _land_day, config.landing_pool.name)
         upstream = land
         if config.target == "postgres":
             load = _python("load", _load, config.landing_pool.name)
@@ -385,7 +414,7 @@ def hourly_web_dag(config: OrchestrationConfig | None = None) -> DAG:
     schedule = config.hourly_web
     with DAG(
         dag_id=schedule.dag_id,
-        schedule=schedule.schedule,
+        schedule=_timetable(schedule.schedule),
         start_date=schedule.start_date.replace(tzinfo=UTC),
         end_date=schedule.end_date.replace(tzinfo=UTC) if schedule.end_date else None,
         catchup=schedule.catchup,
@@ -393,7 +422,7 @@ def hourly_web_dag(config: OrchestrationConfig | None = None) -> DAG:
         default_args=_default_args(config),
         tags=["warehouse", "web", config.target],
     ) as dag:
-        land = _python("land", _land, config.landing_pool.name)
+        land = _python("land", _land_hour, config.landing_pool.name)
         upstream = land
         if config.target == "postgres":
             load = _python("load", _load, config.landing_pool.name)

@@ -34,7 +34,11 @@ def publish(config: OrchestrationConfig, as_of: str) -> Path:
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "docs").mkdir(parents=True)
     env = {"WAREHOUSE_AS_OF": as_of}
-    report(config.target, output=staging / "report.html", env=env)
+    # edr writes its logs and data beside the report: only the report is published
+    scratch = releases / f".{release.name}.edr"
+    report(config.target, output=scratch / "report.html", env=env)
+    (scratch / "report.html").rename(staging / "report.html")
+    shutil.rmtree(scratch)
     target_dir = staging / "target"
     run_dbt(
         ["docs", "generate", "--target", config.target, "--target-path", str(target_dir)],

@@ -1,8 +1,8 @@
 """What the DAGs' own tasks do, as plain functions (no Airflow): land a run's data interval,
 and decide a run's deadline.
 
-Landing for a run is idempotent: a run lands what arrived before the end of its data interval
-(the daily run of day D: through D; the hourly run of 14:00-15:00: until 15:00), and when that
+Landing for a run is idempotent: a run lands what arrived before the end of what it covers
+(run_cutoff: the daily run of day D: through D; the hourly run of 14:00: until 15:00), and when that
 has landed already (a re-run, a daily run after the hourly runs of the same day, a run cleared
 after a crash) it lands nothing and says so. So re-running a logical date changes nothing, and a
 backfill of N days lands N batches whose union is what one landing of the N days holds.
@@ -45,12 +45,24 @@ def naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+def run_cutoff(logical_date: datetime, period: str) -> datetime:
+    """The end (exclusive) of what a run covers: the daily run of logical date D covers day D
+    (midnight after D, as `warehouse land --through D`), the hourly run of logical date H the
+    hour from H (H + 1 hour). Scheduled, manual and `airflow dags test` runs alike."""
+    moment = naive_utc(logical_date)
+    if period == "day":
+        return datetime.combine(moment.date() + timedelta(days=1), time())
+    if period == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    raise ValueError(f"period must be 'day' or 'hour', not {period!r}")
+
+
 def land_interval(
-    dirs: Dirs, interval_end: datetime, progress: Callable[[str], None] = print
+    dirs: Dirs, cutoff: datetime, progress: Callable[[str], None] = print
 ) -> Batch | None:
-    """Land what arrived before ``interval_end`` (a run's data_interval_end), unless it has
-    landed already; returns the new batch, or None when there was nothing to land."""
-    until = hour_cutoff(naive_utc(interval_end).isoformat())
+    """Land what arrived before ``cutoff`` (run_cutoff), unless it has landed already;
+    returns the new batch, or None when there was nothing to land."""
+    until = hour_cutoff(naive_utc(cutoff).isoformat())
     current = landed_until(dirs.landing)
     if current is not None and current >= until:
         progress(
