@@ -55,7 +55,12 @@ from cosmos import (  # noqa: E402
     TestBehavior,
 )
 
-from warehouse.orchestration.config import OrchestrationConfig, Retries, load_config  # noqa: E402
+from warehouse.orchestration.config import (  # noqa: E402
+    DagSchedule,
+    OrchestrationConfig,
+    Retries,
+    load_config,
+)
 from warehouse.orchestration.failures import (  # noqa: E402
     FailedTask,
     WatcherFailure,
@@ -370,10 +375,8 @@ def _timetable(cron: str) -> CronDataIntervalTimetable:
     return CronDataIntervalTimetable(cron, timezone="UTC")
 
 
-def daily_dag(config: OrchestrationConfig | None = None) -> DAG:
-    config = config or load_config()
-    schedule = config.daily
-    with DAG(
+def _dag(config: OrchestrationConfig, schedule: DagSchedule, tags: list[str]) -> DAG:
+    return DAG(
         dag_id=schedule.dag_id,
         schedule=_timetable(schedule.schedule),
         start_date=schedule.start_date.replace(tzinfo=UTC),
@@ -381,52 +384,36 @@ def daily_dag(config: OrchestrationConfig | None = None) -> DAG:
         catchup=schedule.catchup,
         max_active_runs=1,
         default_args=_default_args(config),
-        tags=["warehouse", config.target],
+        tags=["warehouse", *tags, config.target],
         doc_md=__doc__,
-    ) as dag:
-        land = _python("land", _land_day, config.landing_pool.name)
-        upstream = land
-        if config.target == "postgres":
-            load = _python("load", _load, config.landing_pool.name)
-            land >> load
-            upstream = load
+    )
+
+
+def _arrivals(config: OrchestrationConfig, land_function: Any) -> Any:
+    """The landing task, then (PostgreSQL) the loading task; returns the last of them."""
+    land = _python("land", land_function, config.landing_pool.name)
+    if config.target != "postgres":
+        return land
+    load = _python("load", _load, config.landing_pool.name)
+    land >> load
+    return load
+
+
+def daily_dag(config: OrchestrationConfig | None = None) -> DAG:
+    config = config or load_config()
+    with _dag(config, config.daily, []) as dag:
         dbt = _dbt_group(config, selector=None, exclude=config.dbt_exclude)
-        monitor = _python(
-            "monitor",
-            _monitor,
-            config.pool.name,
-            trigger_rule=TriggerRule.ALL_DONE,
-        )
-        sla = _python(
-            "sla",
-            _sla,
-            config.pool.name,
-            trigger_rule=TriggerRule.ALL_DONE,
-        )
+        monitor = _python("monitor", _monitor, config.pool.name, trigger_rule=TriggerRule.ALL_DONE)
+        sla = _python("sla", _sla, config.pool.name, trigger_rule=TriggerRule.ALL_DONE)
         publish = _python(PUBLISH_TASK, _publish, config.pool.name)
-        upstream >> dbt >> [monitor, sla, publish]
+        _arrivals(config, _land_day) >> dbt >> [monitor, sla, publish]
         MartsDeadline(config=config, task_id="deadline", retries=0)
     return dag
 
 
 def hourly_web_dag(config: OrchestrationConfig | None = None) -> DAG:
     config = config or load_config()
-    schedule = config.hourly_web
-    with DAG(
-        dag_id=schedule.dag_id,
-        schedule=_timetable(schedule.schedule),
-        start_date=schedule.start_date.replace(tzinfo=UTC),
-        end_date=schedule.end_date.replace(tzinfo=UTC) if schedule.end_date else None,
-        catchup=schedule.catchup,
-        max_active_runs=1,
-        default_args=_default_args(config),
-        tags=["warehouse", "web", config.target],
-    ) as dag:
-        land = _python("land", _land_hour, config.landing_pool.name)
-        upstream = land
-        if config.target == "postgres":
-            load = _python("load", _load, config.landing_pool.name)
-            land >> load
-            upstream = load
-        upstream >> _dbt_group(config, selector=config.hourly_selector, exclude=[])
+    with _dag(config, config.hourly_web, ["web"]) as dag:
+        dbt = _dbt_group(config, selector=config.hourly_selector, exclude=[])
+        _arrivals(config, _land_hour) >> dbt
     return dag
