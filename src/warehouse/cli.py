@@ -416,7 +416,7 @@ def run_sla(args: argparse.Namespace) -> int:
 
     breaches = sla(args.target)
     for breach in breaches:
-        print(f"{breach.severity.upper():<5} {breach.kind}: {breach.name}: {breach.detail}")
+        print(f"{breach.severity.upper():<5} {breach}")
     missed = [b for b in breaches if b.severity == "error"]
     if missed:
         print(f"{len(missed)} SLA breach(es)", file=sys.stderr)

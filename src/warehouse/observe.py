@@ -167,6 +167,9 @@ class Breach:
     detail: str
     severity: str  # "error" (SLA missed) or "warn" (late, within the SLA)
 
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}: {self.detail}"
+
 
 def _freshness_breaches(sources_json: Path) -> list[Breach]:
     results = json.loads(sources_json.read_text())["results"]

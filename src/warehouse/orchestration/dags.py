@@ -64,6 +64,7 @@ from warehouse.orchestration.config import (  # noqa: E402
 from warehouse.orchestration.failures import (  # noqa: E402
     FailedTask,
     WatcherFailure,
+    alert_message,
     failure_message,
     last_line,
     post_alert,
@@ -298,9 +299,7 @@ def _sla(logical_date: datetime) -> str:
     breaches = sla(config.target, env={"WAREHOUSE_AS_OF": _clock(logical_date)})
     errors = [b for b in breaches if b.severity == "error"]
     if errors:
-        raise RuntimeError(
-            "SLA missed: " + "; ".join(f"{b.kind} {b.name}: {b.detail}" for b in errors)
-        )
+        raise RuntimeError("SLA missed: " + "; ".join(str(b) for b in errors))
     return f"{len(breaches)} warnings, no SLA missed"
 
 
@@ -351,21 +350,17 @@ class MartsDeadline(BaseSensorOperator):
         if verdict == "waiting":
             return False
         if verdict == "missed":
-            message = (
-                f"{ti.dag_id}: the marts of {context['ds']} are not published by "
-                f"{due.isoformat(sep=' ', timespec='minutes')} UTC ({rule})"
-            )
-            print(message)
+            print(f"{ti.dag_id}: the marts of {context['ds']} are not published by {due} ({rule})")
             url = os.environ.get(WEBHOOK_ENV)
             if url:
-                post_alert(url, _deadline_payload(message, self.config.alert_format))
+                facts = [
+                    ("DAG", ti.dag_id),
+                    ("Logical date", context["ds"]),
+                    ("Due", f"{due.isoformat(sep=' ', timespec='minutes')} UTC ({rule})"),
+                ]
+                title = f"Airflow: {ti.dag_id} missed its deadline"
+                post_alert(url, alert_message(title, facts, self.config.alert_format, ti.log_url))
         return True
-
-
-def _deadline_payload(message: str, kind: str) -> dict[str, object]:
-    if kind == "slack":
-        return {"text": f"*Deadline missed*\n{message}"}
-    return {"type": "message", "text": f"Deadline missed: {message}"}
 
 
 def _timetable(cron: str) -> CronDataIntervalTimetable:

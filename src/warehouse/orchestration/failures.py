@@ -113,7 +113,6 @@ class FailedTask:
 def failure_message(failed: FailedTask, kind: str) -> dict[str, object]:
     """The webhook payload of a failed task: Slack (kind 'slack') or a Teams adaptive card
     ('teams')."""
-    title = f"Airflow: {failed.dag_id}.{failed.task_id} failed"
     facts = [
         ("DAG", failed.dag_id),
         ("Task", failed.task_id),
@@ -121,10 +120,19 @@ def failure_message(failed: FailedTask, kind: str) -> dict[str, object]:
         ("Try", f"{failed.try_number} of {failed.max_tries}"),
         ("Error", failed.error),
     ]
+    title = f"Airflow: {failed.dag_id}.{failed.task_id} failed"
+    return alert_message(title, facts, kind, failed.log_url)
+
+
+def alert_message(
+    title: str, facts: list[tuple[str, str]], kind: str, link: str | None = None
+) -> dict[str, object]:
+    """A webhook payload: a title, named facts and a link to the log, as Slack text (kind
+    'slack') or a Teams adaptive card ('teams')."""
     if kind == "slack":
         lines = [f"*{title}*", *(f"*{name}:* {value}" for name, value in facts)]
-        if failed.log_url:
-            lines.append(f"<{failed.log_url}|Log>")
+        if link:
+            lines.append(f"<{link}|Log>")
         return {"text": "\n".join(lines)}
     if kind == "teams":
         body: list[dict[str, object]] = [
@@ -137,8 +145,8 @@ def failure_message(failed: FailedTask, kind: str) -> dict[str, object]:
             "version": "1.4",
             "body": body,
         }
-        if failed.log_url:
-            card["actions"] = [{"type": "Action.OpenUrl", "title": "Log", "url": failed.log_url}]
+        if link:
+            card["actions"] = [{"type": "Action.OpenUrl", "title": "Log", "url": link}]
         return {
             "type": "message",
             "attachments": [
