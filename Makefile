@@ -14,6 +14,10 @@ SEED ?= 42
 TARGET ?= duckdb
 # port of `make docs`
 PORT ?= 8080
+# port of `make airflow` (default: the first free one from 8081)
+AIRFLOW_PORT ?=
+# logical date of `make orchestrate`, YYYY-MM-DD (the demo's live days: 1998-06-01..07-31)
+DATE ?=
 # processes of `make test` and `make test-slow` (pytest-xdist); each built test warehouse is
 # built once, by the process that runs the tests reading it (tests/python/parallel.py)
 TEST_WORKERS ?= 2
@@ -28,7 +32,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export SCARF_NO_ANALYTICS := true
 
-.PHONY: help build venv airflow-deps deps demo docs coverage ci-slim report monitor full-checks sla test postgres chromium lint fix test-all test-fast test-slow bench lock clean clean-data
+.PHONY: help build venv airflow-deps airflow orchestrate deps demo docs coverage ci-slim report monitor full-checks sla test postgres chromium lint fix test-all test-fast test-slow bench lock clean clean-data
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -50,6 +54,13 @@ $(VENV)/.airflow-installed: $(BIN)/warehouse
 	touch $@
 
 airflow-deps: $(VENV)/.airflow-installed ## install Airflow 3.3 and Cosmos 1.15 into .venv (pinned)
+
+airflow: venv deps airflow-deps ## Airflow standalone on 127.0.0.1 with the DAGs, on the built demo; prints its address and login
+	$(BIN)/python -m warehouse.orchestration.local standalone $(if $(AIRFLOW_PORT),--port $(AIRFLOW_PORT))
+
+orchestrate: venv deps airflow-deps ## one warehouse_daily run of DATE=YYYY-MM-DD (airflow dags test) on the built demo
+	@test -n "$(DATE)" || { echo "error: set DATE to the logical date of the run, e.g. make orchestrate DATE=1998-06-01 (the demo's live days are 1998-06-01 to 1998-07-31)"; exit 2; }
+	$(BIN)/python -m warehouse.orchestration.local run --date $(DATE)
 
 deps: venv ## install the locked dbt packages (local mirror, else dbt hub), also edr's
 	$(BIN)/warehouse deps

@@ -28,14 +28,15 @@ from typing import Any
 # Cosmos hashes the dbt project's folder at every parse (the DAG's version): leave out what
 # is not dbt's, above all the data and the virtualenv, which hold gigabytes. Set before Cosmos
 # reads its settings; `make airflow` and a deployment set it in the environment as well.
-HASH_EXCLUDED_DIRS = "data,.venv,bench,docs,coverage,node_modules,src,scripts,orchestration"
+from warehouse.orchestration.local import HASH_EXCLUDED_DIRS
+
 os.environ.setdefault("AIRFLOW__COSMOS__PROJECT_HASH_EXCLUDED_DIRS", HASH_EXCLUDED_DIRS)
 # Parsing must not write to Airflow's database: Cosmos' cache of resolved YAML selectors is an
 # Airflow Variable written at parse time; resolving the selector from the manifest is cheap.
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_CACHE_DBT_YAML_SELECTORS", "false")
 
-from airflow.providers.standard.operators.python import PythonOperator  # noqa: E402
-from airflow.sdk import (  # noqa: E402
+from airflow.providers.standard.operators.python import PythonOperator
+from airflow.sdk import (
     DAG,
     BaseSensorOperator,
     CronDataIntervalTimetable,
@@ -43,7 +44,7 @@ from airflow.sdk import (  # noqa: E402
     RetryPolicy,
     TriggerRule,
 )
-from cosmos import (  # noqa: E402
+from cosmos import (
     DbtTaskGroup,
     ExecutionConfig,
     ExecutionMode,
@@ -55,13 +56,13 @@ from cosmos import (  # noqa: E402
     TestBehavior,
 )
 
-from warehouse.orchestration.config import (  # noqa: E402
+from warehouse.orchestration.config import (
     DagSchedule,
     OrchestrationConfig,
     Retries,
     load_config,
 )
-from warehouse.orchestration.failures import (  # noqa: E402
+from warehouse.orchestration.failures import (
     FailedTask,
     WatcherFailure,
     alert_message,
@@ -71,7 +72,7 @@ from warehouse.orchestration.failures import (  # noqa: E402
     transient_reason,
     watcher_failure,
 )
-from warehouse.orchestration.runs import (  # noqa: E402
+from warehouse.orchestration.runs import (
     deadline,
     deadline_verdict,
     land_interval,
