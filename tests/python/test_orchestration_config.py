@@ -56,6 +56,14 @@ def test_the_target_can_be_overridden_from_the_environment():
         load_config(env={"WAREHOUSE_AIRFLOW_TARGET": "spark"})
 
 
+def test_another_configuration_file_can_be_named_in_the_environment(tmp_path: Path):
+    path = _write(tmp_path, lambda c: c["dbt"].update(execution_mode="local"))
+    assert load_config(env={"WAREHOUSE_AIRFLOW_CONFIG": str(path)}).dbt_mode == "local"
+    assert load_config(env={}).dbt_mode == "watcher"
+    with pytest.raises(ConfigError, match="no orchestration configuration at"):
+        load_config(env={"WAREHOUSE_AIRFLOW_CONFIG": str(tmp_path / "missing.yml")})
+
+
 def test_backoff_doubles_from_the_first_delay_up_to_the_cap():
     retries = load_config(env={}).retries
     assert [retries.delay(n) for n in (1, 2, 3, 4, 5, 6)] == [30, 60, 120, 240, 480, 600]

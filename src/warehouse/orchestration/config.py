@@ -27,6 +27,8 @@ DBT_MODES = ("watcher", "local")
 PRESETS = ("@hourly", "@daily", "@weekly", "@monthly", "@yearly")
 _CRON_FIELD = re.compile(r"^[0-9*/,\-A-Za-z?LW#]+$")
 DEFAULT_PATH = Path(__file__).resolve().parents[3] / "orchestration" / "config.yml"
+# another configuration file than DEFAULT_PATH (e.g. one per deployment environment)
+CONFIG_ENV = "WAREHOUSE_AIRFLOW_CONFIG"
 
 
 class ConfigError(ValueError):
@@ -101,9 +103,10 @@ def load_config(
     path: Path | None = None, env: Mapping[str, str] | None = None
 ) -> OrchestrationConfig:
     """Read and check the configuration (default: orchestration/config.yml of this checkout).
-    ``env`` (default os.environ) may override the target with WAREHOUSE_AIRFLOW_TARGET."""
-    path = Path(path or DEFAULT_PATH).resolve()
+    ``env`` (default os.environ) may name another file with WAREHOUSE_AIRFLOW_CONFIG and
+    override the target with WAREHOUSE_AIRFLOW_TARGET."""
     environment = os.environ if env is None else env
+    path = Path(path or environment.get(CONFIG_ENV) or DEFAULT_PATH).resolve()
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
