@@ -8,11 +8,11 @@ import json
 import re
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import wait_for_port
 from conftest import PROJECT_DIR, BuiltWarehouse
 
 from warehouse.dbt_runner import dbt_environment, dbt_executable
@@ -43,15 +43,7 @@ def docs_site(documented_warehouse: BuiltWarehouse) -> Iterator[tuple[str, dict]
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"dbt docs serve did not answer on port {port}") from None
-                time.sleep(0.3)
+        wait_for_port(port, server, "dbt docs serve", seconds=60)
         manifest = json.loads((built_warehouse.target_dir / "manifest.json").read_text())
         yield f"http://127.0.0.1:{port}", manifest
     finally:

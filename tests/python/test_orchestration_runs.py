@@ -2,39 +2,40 @@
 
 A history landed through 1998-05-31 and built, as `make build` leaves the demo, then the
 daily runs of June 1st to 3rd, as a backfill of those days runs them, one logical date after
-the other. The run of June 2nd is killed (SIGKILL, the whole process group) while dbt builds,
-and run again, as clearing it in Airflow does; the run of June 3rd is run a second time. The
-runs must land one day each, build, publish the report and the docs, and leave the marts
-that landing the three days at once and one `warehouse dbt build` give on a copy; running a
-day again must change nothing.
+the other. The run of June 2nd is killed (SIGKILL, with every process it started) while dbt
+builds, and run again, as clearing it in Airflow does; the run of June 3rd is run a second
+time. The runs must land one day each, build, publish the report and the docs, and leave the
+marts that landing the three days at once and one `warehouse dbt build` give on a copy;
+running a day again must change nothing. Then an hourly web run lands the next hour.
 
-A second copy of the history has a corrupted mart (a duplicated order in `fct_orders`): its
-run of June 1st must fail that model's test task at once, without a retry, not run what
+The run of June 3rd finds the DuckDB file locked by another process after its build: the
+tasks that open it must retry until the lock is gone and succeed.
+
+A second copy of the history has a corrupted parts snapshot (a part version twice): its run
+of June 1st must fail the test task of dim_parts at once, without a retry, not run what
 depends on it, alert the webhook and publish nothing. Needs the `airflow` extra."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
-import sys
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR, LandedWarehouse
-from fingerprint import fingerprint
+from airflow_runs import BIN, DAG_ID, Airflow, Warehouse
+from browser import wait_for_port
+from conftest import PROJECT_DIR
 from webhook_receiver import WebhookReceiver
 
 pytest.importorskip("airflow", reason="the airflow extra is not installed: make airflow-deps")
 pytest.importorskip("cosmos", reason="the airflow extra is not installed: make airflow-deps")
 
-from warehouse.build_scope import run_scoped
-from warehouse.dbt_runner import dbt_environment, run_dbt
 from warehouse.landing import land, read_manifest
-from warehouse.orchestration.local import airflow_env, task_states
+from warehouse.orchestration.local import airflow_env, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -42,159 +43,11 @@ SCALE, SEED = 0.01, 42
 HISTORY_END = date(1998, 5, 31)
 DAYS = ["1998-06-01", "1998-06-02", "1998-06-03"]
 KILLED_DAY = "1998-06-02"
-DAG_ID = "warehouse_daily"
+# the run of this day finds the DuckDB file locked once dbt's build is done, until publishing
+# has failed on it once
+LOCKED_DAY = "1998-06-03"
 # the hourly web run after the three days: it lands the next day's arrivals before 06:00
 HOURLY_DAG_ID, HOUR = "warehouse_hourly_web", "1998-06-04T05:00:00+00:00"
-WEB_MARTS = {
-    "fct_events",
-    "fct_sessions",
-    "dim_channels",
-    "dim_devices",
-    "rpt_daily_funnel_by_channel",
-    "rpt_revenue_attribution",
-}
-BIN = Path(sys.executable).parent
-TABLES = (
-    "select table_name from information_schema.tables where table_schema = 'marts' "
-    "and table_name <> 'rpt_model_run_health' order by 1"
-)
-# The batch that brought a row differs between landing a day per run and three days at once
-BATCH_COLUMNS = ("_batch_id", "last_changed_batch")
-
-
-class Warehouse(LandedWarehouse):
-    def build(self) -> None:
-        """`warehouse dbt build`, as users run it (Elementary on)."""
-        code = run_scoped(
-            ["build"],
-            PROJECT_DIR,
-            dbt_environment(PROJECT_DIR, self.env),
-            lambda command: run_dbt(command, env=self.env, capture=True).returncode,
-            lambda _: None,
-        )
-        assert code == 0
-
-    def marts(self) -> dict[str, tuple[int, str]]:
-        """Every mart's row count and content hash, the batch columns left out."""
-        import duckdb
-
-        con = duckdb.connect(str(self.duckdb_path), read_only=True)
-        try:
-            tables = [name for (name,) in con.execute(TABLES).fetchall()]
-            found = {}
-            for table in tables:
-                columns = [
-                    name
-                    for (name,) in con.execute(
-                        "select column_name from information_schema.columns where "
-                        "table_schema = 'marts' and table_name = ? order by ordinal_position",
-                        [table],
-                    ).fetchall()
-                    if name not in BATCH_COLUMNS
-                ]
-                rows = con.execute(f"select {', '.join(columns)} from marts.{table}").fetchall()
-                found[table] = fingerprint(rows)
-            return found
-        finally:
-            con.close()
-
-    def duplicate_an_old_order(self) -> int:
-        """Corrupts fct_orders: one order of 1992, which no later day changes, twice."""
-        import duckdb
-
-        con = duckdb.connect(str(self.duckdb_path))
-        try:
-            (order_key,) = con.execute(
-                "select min(order_key) from marts.fct_orders where order_date < '1993-01-01'"
-            ).fetchone()
-            con.execute(
-                "insert into marts.fct_orders select * from marts.fct_orders where order_key = ?",
-                [order_key],
-            )
-            return int(order_key)
-        finally:
-            con.close()
-
-
-class Airflow:
-    """`airflow dags test` of warehouse_daily against one warehouse, in an Airflow home of
-    its own."""
-
-    def __init__(self, warehouse: Warehouse, home: Path, published: Path, **extra: str) -> None:
-        self.warehouse, self.home, self.published = warehouse, home, published
-        env = airflow_env(PROJECT_DIR, port=8793, home=home)
-        env.update(
-            {
-                "WAREHOUSE_AIRFLOW_MANIFEST": str(warehouse.target_dir / "manifest.json"),
-                "WAREHOUSE_SIM_DIR": str(warehouse.sim_dir),
-                "WAREHOUSE_LANDING_DIR": str(warehouse.landing_dir),
-                "WAREHOUSE_DUCKDB_PATH": str(warehouse.duckdb_path),
-                "WAREHOUSE_PUBLISH_DIR": str(published),
-                **extra,
-            }
-        )
-        if "WAREHOUSE_ALERT_WEBHOOK" not in extra:
-            env.pop("WAREHOUSE_ALERT_WEBHOOK", None)
-        self.env = env
-
-    def migrate(self, like: Airflow | None = None) -> None:
-        """A migrated metadata database: a copy of like's when given (migrating takes ~20 s)."""
-        self.home.mkdir(parents=True, exist_ok=True)
-        if like is not None:
-            shutil.copy(like.home / "airflow.db", self.home / "airflow.db")
-            return
-        subprocess.run(
-            [BIN / "airflow", "db", "migrate"], env=self.env, check=True, capture_output=True
-        )
-
-    def start(self, day: str, dag_id: str = DAG_ID) -> subprocess.Popen[str]:
-        log = (self.home / f"dags-test-{dag_id}-{day[:13]}.log").open("a")
-        return subprocess.Popen(
-            [BIN / "airflow", "dags", "test", dag_id, day],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=self.home,
-            start_new_session=True,
-        )
-
-    def run(self, day: str, dag_id: str = DAG_ID) -> dict[str, tuple[str, int]]:
-        """One run of the logical date (a day, or an hour for the hourly DAG) to its end; each
-        task's (state, try number)."""
-        self.start(day, dag_id).wait()
-        return task_states(self.env, dag_id, date.fromisoformat(day[:10]))
-
-    def kill_while_dbt_builds(self, day: str) -> dict[str, tuple[str, int]]:
-        """Starts the run of day, kills its whole process group (Airflow and dbt) with SIGKILL
-        a few seconds after dbt's build has started, and returns the states it left."""
-        process = self.start(day)
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline and process.poll() is None:
-            if _dbt_build_in_session(process.pid):
-                time.sleep(5)
-                break
-            time.sleep(0.5)
-        assert process.poll() is None, "the run ended before it could be killed"
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        return task_states(self.env, DAG_ID, date.fromisoformat(day))
-
-
-def _dbt_build_in_session(session: int) -> bool:
-    """Whether a `dbt build` process runs in the session (process group) of the run."""
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if os.getsid(int(proc.name)) != session:
-                continue
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except (OSError, ProcessLookupError):
-            continue
-        if any(arg.endswith(b"/dbt") for arg in argv) and b"build" in argv:
-            return True
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -205,15 +58,25 @@ def orchestrated(tmp_path_factory):
     warehouse = Warehouse.history(root / "dag", SCALE, SEED, HISTORY_END)
     by_hand = warehouse.copy(root / "by-hand")
     corrupted = warehouse.copy(root / "corrupted")
-    corrupted.duplicate_an_old_order()
+    corrupted.duplicate_a_part_version()
 
     airflow = Airflow(warehouse, root / "airflow", root / "published")
     airflow.migrate()
+    faulty = Airflow(
+        corrupted,
+        root / "airflow-corrupted",
+        root / "published-corrupted",
+        manifest=warehouse.target_dir / "manifest.json",
+    )
+    faulty.migrate(like=airflow)
     states, watermarks = {}, []
     for day in DAYS:
         if day == KILLED_DAY:
             states["killed"] = airflow.kill_while_dbt_builds(day)
-        states[day] = airflow.run(day)
+        if day == LOCKED_DAY:
+            states[day] = airflow.run_locked_after_build(day, "publish")
+        else:
+            states[day] = airflow.run(day)
         watermarks.append(read_manifest(warehouse.landing_dir)[-1].through)
     marts, batches = warehouse.marts(), read_manifest(warehouse.landing_dir)
     states["again"] = airflow.run(DAYS[-1])
@@ -227,13 +90,7 @@ def orchestrated(tmp_path_factory):
     by_hand.build()
 
     with WebhookReceiver("slack") as receiver:
-        faulty = Airflow(
-            corrupted,
-            root / "airflow-corrupted",
-            root / "published-corrupted",
-            WAREHOUSE_ALERT_WEBHOOK=receiver.url,
-        )
-        faulty.migrate(like=airflow)
+        faulty.env["WAREHOUSE_ALERT_WEBHOOK"] = receiver.url
         states["corrupted"] = faulty.run(DAYS[0])
     return {
         "warehouse": warehouse,
@@ -249,6 +106,17 @@ def orchestrated(tmp_path_factory):
         "published": root / "published",
         "corrupted_published": root / "published-corrupted",
         "alerts": receiver,
+        "airflow": airflow,
+    }
+
+
+def _web_marts(warehouse: Warehouse) -> set[str]:
+    """The marts of models/marts/web, from the history build's manifest."""
+    manifest = json.loads((warehouse.target_dir / "manifest.json").read_text())
+    return {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["path"].startswith("marts/web/")
     }
 
 
@@ -268,6 +136,13 @@ def test_every_task_but_the_sla_check_succeeds(orchestrated):
         states = orchestrated["states"][run]
         assert len(states) > 100, run
         assert _failures(states) == {"sla": "failed"}, run
+
+
+def test_a_held_lock_is_retried_to_success(orchestrated):
+    """Publishing opens the DuckDB file (the report, the docs catalog): in the run that found
+    it locked, it failed, was retried after the backoff and succeeded."""
+    state, tries = orchestrated["states"][LOCKED_DAY]["publish"]
+    assert state == "success" and tries > 1
 
 
 def test_the_killed_run_stopped_while_dbt_built(orchestrated):
@@ -309,13 +184,11 @@ def test_running_a_day_again_changes_nothing(orchestrated):
 def test_a_failing_data_test_fails_at_once_stops_its_children_and_alerts(orchestrated):
     states = orchestrated["states"]["corrupted"]
     failed = {task: tries for task, (state, tries) in states.items() if state == "failed"}
-    (test_task,) = [task for task in failed if task.startswith("dbt.fct_orders.")]
+    (test_task,) = [task for task in failed if task.startswith("dbt.dim_parts.")]
     assert test_task.endswith("test")
     assert failed[test_task] == 1  # no retry
-    # the marts read from fct_orders did not run, and nothing was published
-    children = [
-        t for t in states if t.startswith(("dbt.rpt_customer_cohorts.", "dbt.fct_sessions."))
-    ]
+    # the facts that read dim_parts did not run, and nothing was published
+    children = [t for t in states if t.startswith(("dbt.fct_order_lines.", "dbt.fct_inventory."))]
     assert children and all(states[t][0] == "upstream_failed" for t in children)
     assert states["publish"][0] == "upstream_failed"
     assert not (orchestrated["corrupted_published"] / "releases").exists()
@@ -333,4 +206,55 @@ def test_the_hourly_run_lands_its_hour_and_builds_the_web_marts_only(orchestrate
     before, after = orchestrated["marts_again"], orchestrated["marts_after_hour"]
     changed = {table for table in after if after[table] != before[table]}
     assert "fct_events" in changed
-    assert changed <= WEB_MARTS
+    assert changed <= _web_marts(orchestrated["warehouse"])
+
+
+@pytest.fixture(scope="module")
+def airflow_ui(orchestrated):
+    """Airflow's API server (which serves the UI) on the runs' metadata, every user an admin
+    (no login form), on a free port of 127.0.0.1."""
+    airflow: Airflow = orchestrated["airflow"]
+    port = free_port()
+    env = {
+        **airflow_env(PROJECT_DIR, port, home=airflow.home, base=airflow.env),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "true",
+    }
+    log = (airflow.home / "api-server.log").open("w")
+    server = subprocess.Popen(
+        [BIN / "airflow", "api-server", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port, server, "airflow api-server")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def test_the_grid_view_shows_the_finished_runs(airflow_ui, tmp_path: Path):
+    """The grid of warehouse_daily in headless Chromium: the runs of the three days, and the
+    tasks by name. WAREHOUSE_SCREENSHOT_DIR=docs/img keeps the screenshot for the docs."""
+    from browser import launch
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright, tmp_path / "chromium-profile")
+        try:
+            page = browser.new_page()
+            page.goto(f"{airflow_ui}/dags/{DAG_ID}", wait_until="networkidle")
+            for task in ("land", "publish", "sla"):
+                page.get_by_text(task, exact=True).first.wait_for(timeout=60_000)
+            body = page.inner_text("body")
+            screenshot = tmp_path / "airflow-grid.png"
+            page.screenshot(path=str(screenshot), full_page=False)
+        finally:
+            browser.close()
+    assert DAG_ID in body
+    assert screenshot.stat().st_size > 20_000
+    keep = os.environ.get("WAREHOUSE_SCREENSHOT_DIR")
+    if keep:
+        shutil.copy(screenshot, Path(keep) / "airflow-grid.png")
