@@ -5,6 +5,7 @@ Needs the `airflow` extra."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -70,7 +72,7 @@ class Warehouse(LandedWarehouse):
         finally:
             con.close()
 
-    def duplicate_a_part_version(self) -> int:
+    def duplicate_a_part_version(self) -> None:
         """Corrupts the parts snapshot: one version of a part twice, as a hand-run snapshot
         with a wrong configuration might leave it. dim_parts, rebuilt from the snapshot by
         every build, then holds a surrogate key twice, which its unique test catches."""
@@ -86,17 +88,18 @@ class Warehouse(LandedWarehouse):
                 "where part_key = ? order by dbt_valid_from limit 1",
                 [part_key],
             )
-            return int(part_key)
         finally:
             con.close()
 
 
-def _quick_retries_config(home: Path) -> Path:
+def _test_config(home: Path, **deadline: int) -> Path:
     """config.yml with retry delays of seconds rather than minutes (1 s doubling to 4 s), the
-    project named by its absolute path."""
+    deadline checked every 2 s (and any of its keys given), the project named by its absolute
+    path."""
     content = yaml.safe_load((PROJECT_DIR / "orchestration" / "config.yml").read_text())
     content["project_dir"] = str(PROJECT_DIR)
     content["retries"].update(retries=5, delay_seconds=1, max_delay_seconds=4)
+    content["daily"]["deadline"].update(poke_seconds=2, **deadline)
     home.mkdir(parents=True, exist_ok=True)
     path = home / "config.yml"
     path.write_text(yaml.safe_dump(content))
@@ -117,12 +120,12 @@ class Airflow:
     ) -> None:
         """manifest: the one the DAGs are rendered from (default: the warehouse's last build's;
         a copy that was not built itself names its original's)."""
-        self.warehouse, self.home, self.published = warehouse, home, published
+        self.warehouse, self.home = warehouse, home
         manifest = manifest or warehouse.target_dir / "manifest.json"
         env = airflow_env(PROJECT_DIR, port=8793, home=home)
         env.update(
             {
-                "WAREHOUSE_AIRFLOW_CONFIG": str(_quick_retries_config(home)),
+                "WAREHOUSE_AIRFLOW_CONFIG": str(_test_config(home)),
                 "WAREHOUSE_AIRFLOW_MANIFEST": str(manifest),
                 "WAREHOUSE_SIM_DIR": str(warehouse.sim_dir),
                 "WAREHOUSE_LANDING_DIR": str(warehouse.landing_dir),
@@ -163,6 +166,32 @@ class Airflow:
         self.start(day, dag_id).wait()
         return task_states(self.env, dag_id, date.fromisoformat(day[:10]))
 
+    def configure(self, **deadline: int) -> None:
+        """Changes the deadline's settings for the runs that follow (the DAG file reads the
+        configuration at each parse)."""
+        _test_config(self.home, **deadline)
+
+    def run_with_fault(
+        self,
+        day: str,
+        until: str,
+        begin: Callable[[], object],
+        end: Callable[[], object],
+        after: str | None = None,
+    ) -> dict[str, tuple[str, int]]:
+        """The run of day, with a fault that begins at the start (or once the task after has
+        ended) and ends once the task until has failed on it once."""
+        process = self.start(day)
+        if after is not None:
+            self._wait(day, after, ("success", "failed"), process)
+        begin()
+        try:
+            self._wait(day, until, ("up_for_retry", "failed"), process)
+        finally:
+            end()
+        process.wait()
+        return task_states(self.env, DAG_ID, date.fromisoformat(day))
+
     def run_locked_after_build(self, day: str, task: str) -> dict[str, tuple[str, int]]:
         """The run of day, with the DuckDB file locked by another process from the end of
         dbt's build until the task has failed on it once, as when an analyst or a second run
@@ -170,15 +199,30 @@ class Airflow:
         locked."""
         import duckdb
 
-        process = self.start(day)
-        self._wait(day, "%dbt_producer_watcher", ("success", "failed"), process)
-        holder = duckdb.connect(str(self.warehouse.duckdb_path))
+        holder: list[duckdb.DuckDBPyConnection] = []
+        return self.run_with_fault(
+            day,
+            until=task,
+            begin=lambda: holder.append(duckdb.connect(str(self.warehouse.duckdb_path))),
+            end=lambda: [con.close() for con in holder],
+            after="%dbt_producer_watcher",
+        )
+
+    def xcom(self, day: str, task: str) -> object:
+        """The value the task returned in the run of day (its return_value XCom)."""
+        con = sqlite3.connect(self.home / "airflow.db", timeout=30)
         try:
-            self._wait(day, task, ("up_for_retry", "failed"), process)
+            row = con.execute(
+                "select value from xcom where dag_id = ? and task_id = ? and "
+                "key = 'return_value' and run_id in (select run_id from dag_run where "
+                "dag_id = ? and logical_date like ?)",
+                [DAG_ID, task, DAG_ID, f"{day}%"],
+            ).fetchone()
         finally:
-            holder.close()
-        process.wait()
-        return task_states(self.env, DAG_ID, date.fromisoformat(day))
+            con.close()
+        assert row is not None, f"{task} of {day} returned nothing"
+        value = json.loads(row[0])
+        return json.loads(value) if isinstance(value, str) else value
 
     def _wait(
         self, day: str, task: str, states: tuple[str, ...], process: subprocess.Popen[str]

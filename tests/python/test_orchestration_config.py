@@ -4,7 +4,7 @@ of orchestration/config.yml, the transient-or-not decision, and the alert a fail
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from warehouse.orchestration.failures import (
     transient_reason,
     watcher_failure,
 )
-from warehouse.orchestration.runs import deadline, deadline_verdict, run_cutoff
+from warehouse.orchestration.runs import deadline, deadline_verdict, run_cutoff, run_started
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -92,7 +92,7 @@ _DELETE = object()
         ("daily.schedule", "every day", "daily.schedule 'every day' is neither a cron"),
         ("daily.deadline.at", 360, 'quote the time, e.g. "06:00"'),
         ("daily.deadline.at", "25:00", "daily.deadline.at must be a time of day"),
-        ("daily.deadline.within_minutes", 0, "within_minutes must be a whole number >= 1"),
+        ("daily.deadline.within_minutes", -1, "within_minutes must be a whole number >= 0"),
         ("daily.end_date", "1998-01-01", "end_date 1998-01-01 00:00:00 is before start_date"),
         ("hourly_web.start_date", "June", "hourly_web.start_date must be a date"),
         ("retries.retries", -1, "retries.retries must be a whole number >= 0"),
@@ -263,9 +263,32 @@ def test_airflow_times_with_a_zone_are_read_as_utc():
 
 def test_a_deadline_is_met_once_published_and_missed_only_after_it_passes():
     due = datetime(1998, 6, 2, 6)
-    assert deadline_verdict(datetime(1998, 6, 2, 7), due, published=True) == "met"
-    assert deadline_verdict(datetime(1998, 6, 2, 5, 59), due, published=False) == "waiting"
-    assert deadline_verdict(datetime(1998, 6, 2, 6), due, published=False) == "missed"
+    assert deadline_verdict(datetime(1998, 6, 2, 7), due, "success") == "met"
+    assert deadline_verdict(datetime(1998, 6, 2, 5, 59), due, None) == "waiting"
+    assert deadline_verdict(datetime(1998, 6, 2, 5, 59), due, "up_for_retry") == "waiting"
+    assert deadline_verdict(datetime(1998, 6, 2, 6), due, None) == "missed"
+    assert deadline_verdict(datetime(1998, 6, 2, 6), due, "running") == "missed"
+
+
+def test_a_run_that_ended_without_publishing_will_miss_its_deadline_before_it_passes():
+    due = datetime(1998, 6, 2, 6)
+    for state in ("failed", "upstream_failed", "skipped"):
+        assert deadline_verdict(datetime(1998, 6, 2, 1), due, state) == "will miss"
+    assert deadline_verdict(datetime(1998, 6, 2, 7), due, "upstream_failed") == "missed"
+
+
+def test_a_run_started_by_dags_test_counts_from_when_it_was_started():
+    """`airflow dags test` records the run as started at its logical date; the deadline counts
+    from its run_after, the moment it was started."""
+    logical = datetime(1998, 6, 1, tzinfo=UTC)
+    started = datetime(2026, 12, 7, 13, 0, tzinfo=UTC)
+    assert run_started(logical, started) == datetime(2026, 12, 7, 13, 0)
+    # a scheduled run on time: started a moment after its run_after (the interval's end)
+    on_time = datetime(1998, 6, 2, 0, 0, 5, tzinfo=UTC)
+    assert run_started(on_time, datetime(1998, 6, 2, tzinfo=UTC)) == datetime(1998, 6, 2, 0, 0, 5)
+    assert run_started(None, started) == datetime(2026, 12, 7, 13, 0)
+    due, rule = deadline(datetime(1998, 6, 2), run_started(logical, started), AT_SIX, 120)
+    assert due == datetime(2026, 12, 7, 15, 0) and "after the run started" in rule
 
 
 def test_a_watcher_task_whose_node_never_ran_is_told_apart_from_a_failed_node():

@@ -4,7 +4,9 @@ A history landed through 1998-05-31, loaded into a PostgreSQL database of the te
 there; then the daily run of June 1st with WAREHOUSE_AIRFLOW_TARGET=postgres, which lands the
 day, loads it into raw (the `load` task) and builds it. Its marts must equal those of a
 DuckDB warehouse that landed and built the same two batches by hand (the engine comparison
-of test_postgres_build.py). Needs the `airflow` extra and a PostgreSQL server."""
+of test_postgres_build.py). The run reaches the server through a port that refuses
+connections until loading has failed on it once: loading must be retried to success. Needs the
+`airflow` extra and a PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 from airflow_runs import TABLES, Airflow, Warehouse
 from conftest import PROJECT_DIR
 from fingerprint import fingerprint
+from flaky_port import RefusingPort
 
 pytest.importorskip("airflow", reason="the airflow extra is not installed: make airflow-deps")
 pytest.importorskip("cosmos", reason="the airflow extra is not installed: make airflow-deps")
@@ -69,15 +72,20 @@ def on_postgres(tmp_path_factory, database_settings):
     )
     assert code == 0
 
-    airflow = Airflow(
-        pg_landing,
-        root / "airflow",
-        root / "published",
-        WAREHOUSE_AIRFLOW_TARGET="postgres",
-        PGDATABASE=database_settings["dbname"],
-    )
-    airflow.migrate()
-    states = airflow.run(DAY)
+    # The run reaches the server through a port that refuses connections until the loading
+    # task has failed on it once, as while a server restarts.
+    with RefusingPort(database_settings["host"], int(database_settings["port"])) as front:
+        airflow = Airflow(
+            pg_landing,
+            root / "airflow",
+            root / "published",
+            WAREHOUSE_AIRFLOW_TARGET="postgres",
+            PGHOST="127.0.0.1",
+            PGPORT=str(front.port),
+            PGDATABASE=database_settings["dbname"],
+        )
+        airflow.migrate()
+        states = airflow.run_with_fault(DAY, until="load", begin=lambda: None, end=front.open)
 
     land(duck.sim_dir, duck.landing_dir, through=date.fromisoformat(DAY))
     duck.build()
@@ -120,6 +128,13 @@ def test_the_postgres_run_lands_loads_and_builds_its_day(on_postgres):
     assert {t: s for t, (s, _) in states.items() if s != "success"} == {"sla": "failed"}
     assert states["load"][0] == "success"
     assert on_postgres["batches"][-1].through == DAY
+
+
+def test_a_refused_connection_is_retried_to_success(on_postgres):
+    """The loading task found the server refusing connections, was retried after the backoff
+    and loaded the day."""
+    state, tries = on_postgres["states"]["load"]
+    assert state == "success" and tries > 1
 
 
 def test_the_postgres_run_gives_the_marts_of_duckdb(on_postgres):

@@ -9,11 +9,13 @@ marts that landing the three days at once and one `warehouse dbt build` give on 
 running a day again must change nothing. Then an hourly web run lands the next hour.
 
 The run of June 3rd finds the DuckDB file locked by another process after its build: the
-tasks that open it must retry until the lock is gone and succeed.
+tasks that open it must retry until the lock is gone and succeed. Every run meets its
+deadline, but the second run of June 3rd, whose deadline is set to its start: it alerts.
 
 A second copy of the history has a corrupted parts snapshot (a part version twice): its run
 of June 1st must fail the test task of dim_parts at once, without a retry, not run what
-depends on it, alert the webhook and publish nothing. Needs the `airflow` extra."""
+depends on it, alert the webhook, publish nothing and alert that the deadline will be
+missed. Needs the `airflow` extra."""
 
 from __future__ import annotations
 
@@ -69,7 +71,7 @@ def orchestrated(tmp_path_factory):
         manifest=warehouse.target_dir / "manifest.json",
     )
     faulty.migrate(like=airflow)
-    states, watermarks = {}, []
+    states, watermarks, deadlines = {}, [], {}
     for day in DAYS:
         if day == KILLED_DAY:
             states["killed"] = airflow.kill_while_dbt_builds(day)
@@ -78,8 +80,16 @@ def orchestrated(tmp_path_factory):
         else:
             states[day] = airflow.run(day)
         watermarks.append(read_manifest(warehouse.landing_dir)[-1].through)
+        deadlines[day] = airflow.xcom(day, "deadline")
     marts, batches = warehouse.marts(), read_manifest(warehouse.landing_dir)
-    states["again"] = airflow.run(DAYS[-1])
+    # run again with a deadline it cannot meet: a run started late is due at its start
+    airflow.configure(within_minutes=0)
+    with WebhookReceiver("slack") as late_alerts:
+        airflow.env["WAREHOUSE_ALERT_WEBHOOK"] = late_alerts.url
+        states["again"] = airflow.run(DAYS[-1])
+    del airflow.env["WAREHOUSE_ALERT_WEBHOOK"]
+    airflow.configure()
+    deadlines["again"] = airflow.xcom(DAYS[-1], "deadline")
     marts_again, batches_again = warehouse.marts(), read_manifest(warehouse.landing_dir)
 
     states["hourly"] = airflow.run(HOUR, HOURLY_DAG_ID)
@@ -92,6 +102,7 @@ def orchestrated(tmp_path_factory):
     with WebhookReceiver("slack") as receiver:
         faulty.env["WAREHOUSE_ALERT_WEBHOOK"] = receiver.url
         states["corrupted"] = faulty.run(DAYS[0])
+    deadlines["corrupted"] = faulty.xcom(DAYS[0], "deadline")
     return {
         "warehouse": warehouse,
         "by_hand": by_hand,
@@ -106,6 +117,8 @@ def orchestrated(tmp_path_factory):
         "published": root / "published",
         "corrupted_published": root / "published-corrupted",
         "alerts": receiver,
+        "late_alerts": late_alerts,
+        "deadlines": deadlines,
         "airflow": airflow,
     }
 
@@ -195,6 +208,34 @@ def test_a_failing_data_test_fails_at_once_stops_its_children_and_alerts(orchest
     alerts = [m["text"] for m in orchestrated["alerts"].messages if "text" in m]
     (alert,) = [text for text in alerts if test_task in text]
     for fact in (DAG_ID, "1998-06-01", "*Try:* 1 of"):
+        assert fact in alert, (fact, alert)
+
+
+def test_runs_that_publish_in_time_meet_their_deadline(orchestrated):
+    """Each day's run starts long after its day, as a catch-up does, so it is due two hours
+    after it started (the configured within_minutes); it publishes well before."""
+    for day in DAYS:
+        verdict = orchestrated["deadlines"][day]
+        assert verdict["verdict"] == "met", (day, verdict)
+
+
+def test_a_run_that_misses_its_deadline_alerts(orchestrated):
+    """The last day run again with within_minutes 0: due when it started, so not published by
+    then."""
+    assert orchestrated["deadlines"]["again"]["verdict"] == "missed"
+    alerts = [m["text"] for m in orchestrated["late_alerts"].messages if "text" in m]
+    (alert,) = [text for text in alerts if "deadline" in text]
+    for fact in (f"{DAG_ID} missed its deadline", DAYS[-1], "0 minutes after the run started"):
+        assert fact in alert, (fact, alert)
+
+
+def test_a_run_that_cannot_publish_alerts_its_deadline_at_once(orchestrated):
+    """The corrupted run's publish task did not run: the deadline, two hours off, cannot be
+    met by this run, which the deadline task says at once."""
+    assert orchestrated["deadlines"]["corrupted"]["verdict"] == "will miss"
+    alerts = [m["text"] for m in orchestrated["alerts"].messages if "text" in m]
+    (alert,) = [text for text in alerts if "deadline" in text]
+    for fact in (f"{DAG_ID} will miss its deadline", "1998-06-01", "publish ended without"):
         assert fact in alert, (fact, alert)
 
 

@@ -164,7 +164,7 @@ def load_config(
         daily=_schedule(daily),
         deadline=Deadline(
             at=daily.section("deadline").clock("at"),
-            within_minutes=daily.section("deadline").integer("within_minutes", minimum=1),
+            within_minutes=daily.section("deadline").integer("within_minutes", minimum=0),
             poke_seconds=daily.section("deadline").integer("poke_seconds", minimum=1),
         ),
         hourly_web=_schedule(hourly),

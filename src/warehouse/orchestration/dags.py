@@ -40,6 +40,7 @@ from airflow.sdk import (
     DAG,
     BaseSensorOperator,
     CronDataIntervalTimetable,
+    PokeReturnValue,
     RetryDecision,
     RetryPolicy,
     TriggerRule,
@@ -73,11 +74,13 @@ from warehouse.orchestration.failures import (
     watcher_failure,
 )
 from warehouse.orchestration.runs import (
+    PUBLISH_ENDED_WITHOUT,
     deadline,
     deadline_verdict,
     land_interval,
     project_dirs,
     run_cutoff,
+    run_started,
 )
 
 WEBHOOK_ENV = "WAREHOUSE_ALERT_WEBHOOK"
@@ -319,8 +322,10 @@ def _publish(logical_date: datetime) -> str:
 
 class MartsDeadline(BaseSensorOperator):
     """Waits beside the run for its publish task; alerts once when the deadline
-    (runs.deadline) passes before the marts are published. Pokes in reschedule mode, holding
-    no worker slot between pokes; succeeds either way (the alert is the outcome)."""
+    (runs.deadline) passes before the marts are published, or at once when publishing ended
+    without publishing (a failed build) before it. Pokes in reschedule mode, holding no worker
+    slot between pokes; succeeds either way (the alert is the outcome) and returns its verdict
+    (met, missed, will miss) and the due time as its XCom."""
 
     def __init__(self, *, config: OrchestrationConfig, **kwargs: Any) -> None:
         super().__init__(
@@ -331,37 +336,42 @@ class MartsDeadline(BaseSensorOperator):
         )
         self.config = config
 
-    def poke(self, context: Any) -> bool:
+    def poke(self, context: Any) -> PokeReturnValue:
         ti, run = context["ti"], context["dag_run"]
-        published = bool(
-            ti.get_ti_count(
-                dag_id=ti.dag_id,
-                task_ids=[PUBLISH_TASK],
-                run_ids=[ti.run_id],
-                states=["success"],
-            )
-        )
         due, rule = deadline(
             run_cutoff(context["logical_date"], "day"),
-            run.start_date or run.run_after,
+            run_started(run.start_date, run.run_after),
             self.config.deadline.at,
             self.config.deadline.within_minutes,
         )
-        verdict = deadline_verdict(datetime.now(UTC), due, published)
+        verdict = deadline_verdict(datetime.now(UTC), due, _publish_state(ti))
         if verdict == "waiting":
-            return False
-        if verdict == "missed":
-            print(f"{ti.dag_id}: the marts of {context['ds']} are not published by {due} ({rule})")
+            return PokeReturnValue(is_done=False)
+        if verdict != "met":
+            when = f"{due.isoformat(sep=' ', timespec='minutes')} UTC ({rule})"
+            what = "will not be" if verdict == "will miss" else "are not"
+            print(f"{ti.dag_id}: the marts of {context['ds']} {what} published by {when}")
             url = os.environ.get(WEBHOOK_ENV)
             if url:
-                facts = [
-                    ("DAG", ti.dag_id),
-                    ("Logical date", context["ds"]),
-                    ("Due", f"{due.isoformat(sep=' ', timespec='minutes')} UTC ({rule})"),
-                ]
+                facts = [("DAG", ti.dag_id), ("Logical date", context["ds"]), ("Due", when)]
+                if verdict == "will miss":
+                    facts.append(("Why", f"{PUBLISH_TASK} ended without publishing"))
                 title = f"Airflow: {ti.dag_id} missed its deadline"
+                if verdict == "will miss":
+                    title = f"Airflow: {ti.dag_id} will miss its deadline"
                 post_alert(url, alert_message(title, facts, self.config.alert_format, ti.log_url))
-        return True
+        return PokeReturnValue(is_done=True, xcom_value={"verdict": verdict, "due": str(due)})
+
+
+def _publish_state(ti: Any) -> str | None:
+    """The state of the run's publish task once it has ended (success or not), else None."""
+    for states in (["success"], list(PUBLISH_ENDED_WITHOUT)):
+        count = ti.get_ti_count(
+            dag_id=ti.dag_id, task_ids=[PUBLISH_TASK], run_ids=[ti.run_id], states=states
+        )
+        if count:
+            return states[0] if len(states) == 1 else "failed"
+    return None
 
 
 def _timetable(cron: str) -> CronDataIntervalTimetable:

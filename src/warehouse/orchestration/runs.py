@@ -95,9 +95,27 @@ def deadline(
     )
 
 
-def deadline_verdict(now: datetime, due: datetime, published: bool) -> str:
-    """'met' once the marts are published, 'missed' when the deadline passed without them,
-    else 'waiting'."""
-    if published:
+# The states in which the publish task has ended without publishing: the run cannot meet its
+# deadline any more (a cleared and re-run task is a new try, which the next check sees).
+PUBLISH_ENDED_WITHOUT = ("failed", "upstream_failed", "skipped", "removed")
+
+
+def run_started(start_date: datetime | None, run_after: datetime) -> datetime:
+    """When a run really started, for its deadline: the later of its recorded start and the
+    moment it could first run. A scheduled run starts at or after its run_after; a run of
+    `airflow dags test` is recorded as started at its logical date (Airflow 3.3's dag.test),
+    its run_after being the moment it was started."""
+    if start_date is None:
+        return naive_utc(run_after)
+    return max(naive_utc(start_date), naive_utc(run_after))
+
+
+def deadline_verdict(now: datetime, due: datetime, publish_state: str | None) -> str:
+    """'met' once the publish task has succeeded; 'will miss' when it has ended without
+    publishing (a failed build upstream) before the deadline; 'missed' when the deadline
+    passed without it; else 'waiting'."""
+    if publish_state == "success":
         return "met"
-    return "missed" if naive_utc(now) >= naive_utc(due) else "waiting"
+    if naive_utc(now) >= naive_utc(due):
+        return "missed"
+    return "will miss" if publish_state in PUBLISH_ENDED_WITHOUT else "waiting"
