@@ -158,3 +158,44 @@ def test_every_task_has_a_timeout_and_the_retry_policy(dagbag):
                 continue
             assert task.execution_timeout is not None, task.task_id
             assert isinstance(task.retry_policy, TransientOnly), task.task_id
+
+
+@pytest.fixture(scope="module")
+def local_daily(manifest, tmp_path_factory):
+    """warehouse_daily with dbt in local mode (a dbt command per model and per model's tests)."""
+    import yaml
+
+    from warehouse.orchestration.config import load_config
+    from warehouse.orchestration.dags import daily_dag
+
+    folder = tmp_path_factory.mktemp("local-mode")
+    content = yaml.safe_load((REPO / "orchestration" / "config.yml").read_text())
+    content["project_dir"] = str(REPO)
+    content["dbt"]["execution_mode"] = "local"
+    (folder / "config.yml").write_text(yaml.safe_dump(content))
+    saved = dict(os.environ)
+    os.environ.update(
+        {"AIRFLOW_HOME": str(folder), "WAREHOUSE_AIRFLOW_MANIFEST": str(manifest["path"])}
+    )
+    try:
+        return daily_dag(load_config(folder / "config.yml"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_in_local_mode_a_test_of_several_models_waits_for_all_of_them(local_daily, manifest):
+    """The per-batch reconciliation reads every staging model: its task runs after each of
+    them, not in the test task of the first."""
+    (test,) = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test" and node["name"] == "assert_batches_reconcile"
+    ]
+    (task,) = [t for t in local_daily.tasks if "assert_batches_reconcile" in t.task_id]
+    ancestors = {t.task_id for t in task.get_flat_relatives(upstream=True)}
+    parents = _project_nodes(manifest, ("model",))
+    staged = [parents[uid] for uid in test["depends_on"]["nodes"] if uid in parents]
+    assert len(staged) > 5
+    for node in staged:
+        assert _task_of(local_daily, node).task_id in ancestors, node["name"]

@@ -219,6 +219,13 @@ def _dbt_group(
             selector=selector,
             exclude=exclude,
             emit_datasets=False,
+            # Local mode runs a dbt command per model and per model's tests. A test that reads
+            # several models (relationships, the per-batch reconciliation of every staging
+            # model) must then wait for all of them: Cosmos renders it as a task of its own
+            # downstream of every parent, instead of in its first parent's test task, where
+            # the reconciliation found the other staging models not yet built. One `dbt build`
+            # (watcher mode) orders such tests itself.
+            should_detach_multiple_parents_tests=mode == ExecutionMode.LOCAL,
         ),
         operator_args={
             "pool": config.pool.name,
