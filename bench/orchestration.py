@@ -78,12 +78,19 @@ class Copy:
         return copy
 
     def warehouse(self, *args: str, check: bool = True) -> int:
-        code = subprocess.run(
-            [BIN / "warehouse", *args], env=self.env, cwd=project_dir(), capture_output=True
-        ).returncode
-        if check and code != 0:
-            raise SystemExit(f"`warehouse {' '.join(args)}` failed with exit code {code}")
-        return code
+        done = subprocess.run(
+            [BIN / "warehouse", *args],
+            env=self.env,
+            cwd=project_dir(),
+            capture_output=True,
+            text=True,
+        )
+        if check and done.returncode != 0:
+            raise SystemExit(
+                f"`warehouse {' '.join(args)}` failed with exit code {done.returncode}:\n"
+                + (done.stdout + done.stderr)[-2000:]
+            )
+        return done.returncode
 
 
 class Airflow:
@@ -145,7 +152,7 @@ def dag_parse(env: dict[str, str], record: Record) -> None:
         "start = time.perf_counter()\n"
         "from airflow.dag_processing.dagbag import DagBag\n"
         "imported = time.perf_counter()\n"
-        "bag = DagBag(dag_folder=sys.argv[1], include_examples=False)\n"
+        "bag = DagBag(dag_folder=sys.argv[1])\n"
         "done = time.perf_counter()\n"
         "stats = {s.file: s.duration.total_seconds() for s in bag.dagbag_stats}\n"
         "print(json.dumps({'import': imported - start, 'parse': done - imported,\n"
