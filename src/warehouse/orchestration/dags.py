@@ -371,7 +371,8 @@ class MartsDeadline(BaseSensorOperator):
 
 
 def _publish_state(ti: Any) -> str | None:
-    """The state of the run's publish task once it has ended (success or not), else None."""
+    """'success' once the run's publish task has succeeded, 'failed' once it has ended without
+    publishing (failed, upstream_failed, skipped), else None (not ended yet)."""
     for states in (["success"], list(PUBLISH_ENDED_WITHOUT)):
         count = ti.get_ti_count(
             dag_id=ti.dag_id, task_ids=[PUBLISH_TASK], run_ids=[ti.run_id], states=states
