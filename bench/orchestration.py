@@ -44,7 +44,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, help="default: a temporary folder, removed")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
-    parser.add_argument("--port", type=int, default=8795, help="Airflow's API port (unused)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8795,
+        help="the API port in Airflow's settings (no server starts)",
+    )
     return parser.parse_args()
 
 

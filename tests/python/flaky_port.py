@@ -19,7 +19,6 @@ class RefusingPort:
         self.port = self._server.getsockname()[1]
         self._stopped = threading.Event()
         self._sockets: list[socket.socket] = []
-        self.connections = 0
 
     def open(self) -> None:
         self._server.listen(32)
@@ -39,7 +38,6 @@ class RefusingPort:
             except OSError:
                 client.close()
                 continue
-            self.connections += 1
             self._sockets += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
