@@ -138,11 +138,12 @@ class Airflow:
             env.pop("WAREHOUSE_ALERT_WEBHOOK", None)
         self.env = env
 
-    def migrate(self, like: Airflow | None = None) -> None:
-        """A migrated metadata database: a copy of like's when given (migrating takes ~20 s)."""
+    def migrate(self, like: Path | None = None) -> None:
+        """A migrated metadata database: a copy of like when given, a database migrated and
+        not yet run (migrating takes ~20 s)."""
         self.home.mkdir(parents=True, exist_ok=True)
         if like is not None:
-            shutil.copy(like.home / "airflow.db", self.home / "airflow.db")
+            shutil.copy(like, self.home / "airflow.db")
             return
         subprocess.run(
             [BIN / "airflow", "db", "migrate"], env=self.env, check=True, capture_output=True

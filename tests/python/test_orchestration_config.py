@@ -19,6 +19,7 @@ from warehouse.orchestration.failures import (
     is_transient,
     last_line,
     post_alert,
+    skipped_not_failed,
     transient_reason,
     watcher_failure,
 )
@@ -305,6 +306,21 @@ def test_a_watcher_task_whose_node_never_ran_is_told_apart_from_a_failed_node():
     assert failed.node == "model.warehouse.fct_orders"
     assert failed.producer_task == "dbt.dbt_producer_watcher"
     assert watcher_failure("Got 3 results, configured to fail if != 0") is None
+
+
+def test_a_test_task_is_retried_only_when_none_of_its_tests_ran_and_failed():
+    """The last event of each of a model's tests, as the watcher build leaves them: none for
+    a test that passed or that dbt skipped, dbt's failure message (without a status, as the
+    corrupted-snapshot run left it) for a test that failed. A dimension whose relationship
+    test dbt skipped is retried; one whose own test failed or errored is not."""
+    passed, skipped = {"status": "pass", "msg": None}, {"status": "skipped", "msg": None}
+    failed = {"status": "None", "msg": "Got 1 result, configured to fail if != 0"}
+    errored = {"status": "error", "msg": "Binder Error: column not found"}
+    assert skipped_not_failed([None, None, None])
+    assert skipped_not_failed([passed, skipped, None])
+    assert not skipped_not_failed([None, failed, None])
+    assert not skipped_not_failed([errored, skipped])
+    assert not skipped_not_failed([{"status": "fail", "msg": None}])
 
 
 def test_a_run_covers_its_logical_day_or_hour():

@@ -70,6 +70,7 @@ from warehouse.orchestration.failures import (
     failure_message,
     last_line,
     post_alert,
+    skipped_not_failed,
     transient_reason,
     watcher_failure,
 )
@@ -110,6 +111,11 @@ class TransientOnly(RetryPolicy):
         context: Any = None,
     ) -> RetryDecision:
         delay = timedelta(seconds=self.retries.delay(try_number))
+        if try_number == 1 and _tests_skipped_by_the_build(context):
+            return RetryDecision.retry(
+                delay=delay,
+                reason="dbt skipped these tests after another node failed: the retry runs them",
+            )
         reason = transient_reason(exception)
         watcher = watcher_failure(exception)
         if reason is None and watcher is not None:
@@ -122,6 +128,27 @@ class TransientOnly(RetryPolicy):
         if reason is None:
             return RetryDecision.fail(reason=f"not transient: {last_line(exception)}")
         return RetryDecision.retry(delay=delay, reason=f"transient ({reason}), retry in {delay}")
+
+
+def _tests_skipped_by_the_build(context: Any) -> bool:
+    """Whether the failed task is a watcher test task whose model's tests dbt skipped, none of
+    them run and failed (failures.skipped_not_failed). Its retry then runs those tests
+    alone (Cosmos' fallback), against the tables as they are; a test that failed in the build
+    fails its task at once, without a retry."""
+    from cosmos.operators._watcher.state import get_dbt_event_xcom_key
+
+    task = (context or {}).get("task")
+    if task is None or not getattr(task, "is_test_sensor", False):
+        return False
+    producer = task.dag.get_task(task.producer_task_id)
+    tests = getattr(producer, "tests_per_model", {}).get(task.model_unique_id)
+    if not tests:
+        return False
+    events = [
+        context["ti"].xcom_pull(task_ids=task.producer_task_id, key=get_dbt_event_xcom_key(test))
+        for test in tests
+    ]
+    return skipped_not_failed(events)
 
 
 def _build_message(context: Any, failure: WatcherFailure) -> str:

@@ -21,6 +21,7 @@ import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 TRANSIENT_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -78,6 +79,23 @@ def watcher_failure(error: BaseException | str) -> WatcherFailure | None:
     if match:
         return WatcherFailure(node=match.group(1), producer_task=match.group(2))
     return None
+
+
+# dbt's statuses of a test that did not fail (a warning passes the build)
+_TEST_DID_NOT_FAIL = frozenset({"pass", "success", "warn", "skipped"})
+
+
+def skipped_not_failed(events: Iterable[Mapping[str, object] | None]) -> bool:
+    """Whether a watcher test task failed only because dbt skipped its tests. Cosmos fails a
+    model's test task when any of its tests did not pass, and counts a test that dbt skipped
+    (a relationship test to a fact that was not built after another model's test failed) as
+    failed. events: the build's last event for each of the model's tests, None where it has
+    none. A test that failed leaves dbt's failure event (its message, "Got 1 result,
+    configured to fail if != 0", and no status or "fail"); a skipped or passing test leaves
+    none. True when no test has the event of a failure."""
+    return not any(
+        event is not None and str(event.get("status")) not in _TEST_DID_NOT_FAIL for event in events
+    )
 
 
 def _chain_text(error: BaseException) -> str:
