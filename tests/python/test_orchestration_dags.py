@@ -160,15 +160,13 @@ def test_every_task_has_a_timeout_and_the_retry_policy(dagbag):
             assert isinstance(task.retry_policy, TransientOnly), task.task_id
 
 
-@pytest.fixture(scope="module")
-def local_daily(manifest, tmp_path_factory):
-    """warehouse_daily with dbt in local mode (a dbt command per model and per model's tests)."""
+def _in_local_mode(manifest, folder: Path, build):
+    """A DAG built by build from the project's configuration with dbt in local mode (a dbt
+    command per model and per model's tests)."""
     import yaml
 
     from warehouse.orchestration.config import load_config
-    from warehouse.orchestration.dags import daily_dag
 
-    folder = tmp_path_factory.mktemp("local-mode")
     content = yaml.safe_load((REPO / "orchestration" / "config.yml").read_text())
     content["project_dir"] = str(REPO)
     content["dbt"]["execution_mode"] = "local"
@@ -178,10 +176,28 @@ def local_daily(manifest, tmp_path_factory):
         {"AIRFLOW_HOME": str(folder), "WAREHOUSE_AIRFLOW_MANIFEST": str(manifest["path"])}
     )
     try:
-        return daily_dag(load_config(folder / "config.yml"))
+        return build(load_config(folder / "config.yml"))
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(scope="module")
+def local_daily(manifest, tmp_path_factory):
+    """warehouse_daily with dbt in local mode."""
+    from warehouse.orchestration.dags import daily_dag
+
+    return _in_local_mode(manifest, tmp_path_factory.mktemp("local-mode"), daily_dag)
+
+
+def test_the_hourly_dag_refuses_local_mode_naming_the_fix(manifest, tmp_path: Path):
+    """In local mode Cosmos renders the per-batch reconciliation into the hourly run (it adds
+    back every test of a selected model), where it fails: parsing says so instead."""
+    from warehouse.orchestration.dags import hourly_web_dag
+
+    with pytest.raises(ValueError, match=r"dbt\.execution_mode: watcher") as refused:
+        _in_local_mode(manifest, tmp_path, hourly_web_dag)
+    assert "per-batch reconciliation" in str(refused.value)
 
 
 def test_in_local_mode_a_test_of_several_models_waits_for_all_of_them(local_daily, manifest):

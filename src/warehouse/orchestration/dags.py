@@ -453,7 +453,18 @@ def daily_dag(config: OrchestrationConfig | None = None) -> DAG:
 
 
 def hourly_web_dag(config: OrchestrationConfig | None = None) -> DAG:
+    """The hourly web run. Watcher mode only: in local mode Cosmos renders every test of a
+    selected model, whatever the YAML selector excludes, so the hourly run would run the
+    per-batch reconciliation of every source, which fails until the daily run has staged the
+    hour's erp arrivals. Parsing the file then fails, naming the fix."""
     config = config or load_config()
+    if config.dbt_mode != "watcher":
+        raise ValueError(
+            f"warehouse_hourly_web needs dbt.execution_mode: watcher in {config.path} (it is "
+            f"{config.dbt_mode!r}): in local mode Cosmos would also render the per-batch "
+            "reconciliation, which the hourly selector excludes and which fails in an hourly "
+            "run; warehouse_daily runs in either mode"
+        )
     with _dag(config, config.hourly_web, ["web"]) as dag:
         dbt = _dbt_group(config, selector=config.hourly_selector, exclude=[])
         _arrivals(config, _land_hour) >> dbt
