@@ -22,7 +22,8 @@ then the daily run of June 1st with WAREHOUSE_AIRFLOW_TARGET=postgres lands the 
 into raw (the `load` task) and builds it. Its marts must equal those the DuckDB run of the
 same day left (the engine comparison of test_postgres_build.py). That run reaches the server
 through a port that refuses connections until loading has failed on it once: loading must be
-retried to success. The modules share one history: building it is a minute of the suite.
+retried to success. The DuckDB and PostgreSQL runs share one history: building it is a
+minute of the suite.
 Needs the `airflow` extra and a PostgreSQL server."""
 
 from __future__ import annotations
