@@ -73,67 +73,51 @@ first_events as (
         staged_events.utm_source,
         staged_events.utm_medium,
         staged_events.utm_campaign,
-        {{ url_host('staged_events.referrer') }} as referrer_domain,
+        staged_events.referrer,
         staged_events.page_url as landing_page,
         staged_events.device,
-        {{ user_agent_browser('staged_events.user_agent') }} as browser,
-        {{ user_agent_os('staged_events.user_agent') }} as operating_system
+        staged_events.user_agent
     from sessions
     left join staged_events on sessions.first_event_id = staged_events.event_id
 ),
 
+with_devices as (
+    -- device and channel with their keys, as dim_devices and dim_channels define them
+    {{ web_device_attributes('first_events') }}
+),
+
 attributed as (
-    select
-        first_events.session_sk,
-        first_events.anonymous_id,
-        first_events.session_number,
-        first_events.customer_key,
-        first_events.started_at,
-        first_events.ended_at,
-        first_events.event_count,
-        first_events.page_views,
-        first_events.searches,
-        first_events.product_views,
-        first_events.add_to_carts,
-        first_events.checkouts,
-        first_events.purchases,
-        first_events.order_key,
-        first_events._batch_id,
-        first_events._sessionized_batch,
-        first_events.landing_page,
-        first_events.device,
-        first_events.browser,
-        first_events.operating_system,
-        coalesce(
-            first_events.utm_source, first_events.referrer_domain, '(direct)'
-        ) as channel_source,
-        coalesce(
-            first_events.utm_medium,
-            case when first_events.referrer_domain is not null then 'referral' else '(none)' end
-        ) as channel_medium,
-        coalesce(first_events.utm_campaign, '(none)') as channel_campaign,
-        case
-            when first_events.utm_medium is not null
-                then coalesce(channel_groups.channel_group, 'Other Campaign')
-            when first_events.referrer_domain is not null
-                then coalesce(referrer_channels.channel_group, 'Referral')
-            else 'Direct'
-        end as channel_group
-    from first_events
-    left join channel_groups on lower(first_events.utm_medium) = channel_groups.utm_medium
-    left join referrer_channels
-        on first_events.referrer_domain = referrer_channels.referrer_domain
+    {{ web_channel_attributes('with_devices', 'channel_groups', 'referrer_channels') }}
 ),
 
 final as (
     select
-        attributed.*,
-        -- the keys of dim_channels and dim_devices, from the attributes they are made of
-        {{ surrogate_key(
-            ['channel_group', 'channel_source', 'channel_medium', 'channel_campaign']) }}
-            as channel_sk,
-        {{ surrogate_key(
-            ["coalesce(device, 'unknown')", 'browser', 'operating_system']) }} as device_sk
+        session_sk,
+        anonymous_id,
+        session_number,
+        customer_key,
+        started_at,
+        ended_at,
+        event_count,
+        page_views,
+        searches,
+        product_views,
+        add_to_carts,
+        checkouts,
+        purchases,
+        order_key,
+        _batch_id,
+        _sessionized_batch,
+        landing_page,
+        device,
+        browser,
+        operating_system,
+        channel_source,
+        channel_medium,
+        channel_campaign,
+        channel_group,
+        channel_sk,
+        device_sk
     from attributed
 )
 

@@ -1,17 +1,40 @@
--- Devices sessions were made from. Grain: one device type, browser and operating system
--- (plus the unknown member).
-with sessions as (
-    select * from {{ ref('int_web__sessions_aggregated') }}
+-- Devices. Grain: one device type, browser and operating system seen on any staged event
+-- (every event can open a session), plus the unknown member. Keys: device_sk.
+-- Inputs: stg_web__events. Incremental and append-only like dim_channels: a run rewrites the
+-- combinations of the batches staged since the last one (delete+insert on device_sk).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='device_sk',
+        on_schema_change='append_new_columns'
+    )
+}}
+
+with new_events as (
+    -- one row per distinct raw combination, before the parsing
+    select
+        device,
+        user_agent,
+        max(_batch_id) as _batch_id
+    from {{ ref('stg_web__events') }}
+    where _batch_id > {{ batch_watermark() }}
+    group by device, user_agent
+),
+
+attributed as (
+    {{ web_device_attributes('new_events') }}
 ),
 
 known as (
-    -- device_sk: the sessions' own key of these attributes
-    select distinct
+    select
         device_sk,
-        coalesce(device, 'unknown') as device_type,
+        device_type,
         browser,
-        operating_system
-    from sessions
+        operating_system,
+        max(_batch_id) as _batch_id
+    from attributed
+    group by device_sk, device_type, browser, operating_system
 ),
 
 unknown_member as (
@@ -19,13 +42,16 @@ unknown_member as (
         {{ unknown_member_sk() }} as device_sk,
         'unknown' as device_type,
         'Unknown' as browser,
-        'Unknown' as operating_system
+        'Unknown' as operating_system,
+        cast(0 as bigint) as _batch_id
 ),
 
 final as (
     select * from known
-    union all
-    select * from unknown_member
+    {% if not is_incremental() %}
+        union all
+        select * from unknown_member
+    {% endif %}
 )
 
 select * from final
