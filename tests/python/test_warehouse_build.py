@@ -423,19 +423,24 @@ def test_the_record_key_test_fails_on_a_bad_key(built_warehouse: BuiltWarehouse,
 FACT = '"warehouse"."marts"."fct_order_lines"'
 
 
-def _executed_test(built: BuiltWarehouse, con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """The statement the fixture's last build ran for a test of fct_order_lines (it counts
-    the failing rows), after checking that it read the last batch and found none."""
+def _executed_test(
+    built: BuiltWarehouse, con: duckdb.DuckDBPyConnection, name: str, relation: str = FACT
+) -> str:
+    """The statement the fixture's last build ran for a test of `relation` (it counts the
+    failing rows), after checking that it read the last batch and found none."""
     (last,) = con.execute("select max(batch_id) from raw._landed_files").fetchone()
     executed = next((built.target_dir / "run").rglob(f"{name}.sql")).read_text()
     assert f"where _batch_id in ({last})" in executed, executed
+    assert relation in executed, executed
     assert con.execute(executed).fetchone()[0] == 0
     return executed
 
 
-def _failures(con: duckdb.DuckDBPyConnection, executed: str, relation: str) -> int:
-    """Failing rows the test finds when fct_order_lines is the relation given instead."""
-    return con.execute(executed.replace(FACT, relation)).fetchone()[0]
+def _failures(
+    con: duckdb.DuckDBPyConnection, executed: str, replacement: str, relation: str = FACT
+) -> int:
+    """Failing rows the test finds when `replacement` is the relation it reads instead."""
+    return con.execute(executed.replace(relation, replacement)).fetchone()[0]
 
 
 def test_a_build_tests_the_rows_of_its_new_batches(built_warehouse: BuiltWarehouse):
@@ -460,28 +465,61 @@ def test_a_build_tests_the_rows_of_its_new_batches(built_warehouse: BuiltWarehou
     assert "_batch_id" not in whole, whole
 
 
+EVENTS = '"warehouse"."marts"."fct_events"'
+
+
 def test_a_key_test_of_new_batches_catches_a_new_row_that_repeats_an_old_key(
     built_warehouse: BuiltWarehouse,
 ):
+    """fct_events writes by visitor (anonymous_id), so its event_id test also reads the older
+    rows that share a key with the new batch's rows."""
     with built_warehouse.connect() as con:
-        executed = _executed_test(built_warehouse, con, "unique_fct_order_lines_order_line_sk")
+        executed = _executed_test(built_warehouse, con, "unique_fct_events_event_id", EVENTS)
         (last,) = con.execute("select max(batch_id) from raw._landed_files").fetchone()
         (old_key,) = con.execute(
-            f"select min(order_line_sk) from {FACT} where _batch_id < {last}"
+            f"select min(event_id) from {EVENTS} where _batch_id < {last}"
         ).fetchone()
+        (new_key,) = con.execute(
+            f"select min(event_id) from {EVENTS} where _batch_id = {last}"
+        ).fetchone()
+        repeated = (
+            f"(select * from {EVENTS} union all select * replace ('{old_key}' as event_id) "
+            f"from {EVENTS} where event_id = '{new_key}')"
+        )
+        assert _failures(con, executed, repeated, EVENTS) == 1
+        # two old rows with one key: no row of the new batch has it, the full checks find it
+        old_only = (
+            f"(select * from {EVENTS} union all select * from {EVENTS} "
+            f"where event_id = '{old_key}')"
+        )
+        assert _failures(con, executed, old_only, EVENTS) == 0
+
+
+def test_a_key_test_reads_the_new_rows_only_when_the_model_writes_by_that_key(
+    built_warehouse: BuiltWarehouse,
+):
+    """fct_order_lines writes by order_line_sk (delete+insert): a written row replaces the old
+    row of its key, so the key test reads the new batch's rows without looking up older rows,
+    and still finds a key repeated within them."""
+    with built_warehouse.connect() as con:
+        executed = _executed_test(built_warehouse, con, "unique_fct_order_lines_order_line_sk")
+        assert " in (select " not in executed, executed
+        looks_up_older_rows = next(
+            (built_warehouse.target_dir / "run").rglob("unique_fct_events_event_id.sql")
+        ).read_text()
+        assert " in (select " in looks_up_older_rows, looks_up_older_rows
+        (last,) = con.execute("select max(batch_id) from raw._landed_files").fetchone()
         (new_key,) = con.execute(
             f"select min(order_line_sk) from {FACT} where _batch_id = {last}"
         ).fetchone()
         repeated = (
-            f"(select * from {FACT} union all select * replace ({old_key} as order_line_sk) "
-            f"from {FACT} where order_line_sk = {new_key})"
+            f"(select * from {FACT} union all select * from {FACT} where order_line_sk = {new_key})"
         )
         assert _failures(con, executed, repeated) == 1
-        # two old rows with one key: no row of the new batch has it, the full checks find it
-        old_only = (
-            f"(select * from {FACT} union all select * from {FACT} where order_line_sk = {old_key})"
-        )
-        assert _failures(con, executed, old_only) == 0
+        (total, keys) = con.execute(
+            f"select count(*), count(distinct order_line_sk) from {FACT}"
+        ).fetchone()
+        assert total == keys
 
 
 def test_the_full_checks_test_every_row_and_pass(built_warehouse: BuiltWarehouse, tmp_path):
