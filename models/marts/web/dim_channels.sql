@@ -2,12 +2,13 @@
 -- seen on any staged event (every event can open a session), plus the unknown member.
 -- Keys: channel_sk. Inputs: stg_web__events, the channel_groups and referrer_channels seeds.
 -- Incremental and append-only: a run reads the events of the batches staged since the last
--- one and rewrites the combinations they carry (delete+insert on channel_sk), each with the
+-- one and rewrites the combinations they carry (merge on channel_sk), each with the
 -- newest batch that carried it, so a full refresh gives the same rows (docs/performance.md).
+-- merge, not delete+insert: the facts' foreign keys (PostgreSQL) forbid deleting a member.
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='merge',
         unique_key='channel_sk',
         on_schema_change='append_new_columns'
     )

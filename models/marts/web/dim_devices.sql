@@ -1,11 +1,12 @@
 -- Devices. Grain: one device type, browser and operating system seen on any staged event
 -- (every event can open a session), plus the unknown member. Keys: device_sk.
 -- Inputs: stg_web__events. Incremental and append-only like dim_channels: a run rewrites the
--- combinations of the batches staged since the last one (delete+insert on device_sk).
+-- combinations of the batches staged since the last one (merge on device_sk).
+-- merge, not delete+insert: the facts' foreign keys (PostgreSQL) forbid deleting a member.
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy='merge',
         unique_key='device_sk',
         on_schema_change='append_new_columns'
     )
