@@ -29,56 +29,12 @@ events as (
 -- key's first version (scd_validity_columns stretches that back to the beginning of time).
 -- A fact before that time keeps its version, so only the visitors with events since then
 -- change.
-new_customer_versions as (
-    select
-        customer_key,
-        min(dbt_valid_from) as changed_from,
-        max(_batch_id) as _batch_id
-    from {{ ref('snap_erp__customers') }}
-    where _batch_id > {{ watermark }}
-    group by customer_key
-),
-
 customer_versions as (
-    select
-        new_versions.customer_key,
-        new_versions._batch_id,
-        case
-            when exists (
-                    select 1 from {{ ref('snap_erp__customers') }} as earlier
-                    where
-                        earlier.customer_key = new_versions.customer_key
-                        and earlier._batch_id <= {{ watermark }}
-                ) then new_versions.changed_from
-            else {{ beginning_of_time() }}
-        end as changed_from
-    from new_customer_versions as new_versions
-),
-
-new_part_versions as (
-    select
-        part_key,
-        min(dbt_valid_from) as changed_from,
-        max(_batch_id) as _batch_id
-    from {{ ref('snap_erp__parts') }}
-    where _batch_id > {{ watermark }}
-    group by part_key
+    {{ new_snapshot_versions(ref('snap_erp__customers'), 'customer_key', watermark) }}
 ),
 
 part_versions as (
-    select
-        new_versions.part_key,
-        new_versions._batch_id,
-        case
-            when exists (
-                    select 1 from {{ ref('snap_erp__parts') }} as earlier
-                    where
-                        earlier.part_key = new_versions.part_key
-                        and earlier._batch_id <= {{ watermark }}
-                ) then new_versions.changed_from
-            else {{ beginning_of_time() }}
-        end as changed_from
-    from new_part_versions as new_versions
+    {{ new_snapshot_versions(ref('snap_erp__parts'), 'part_key', watermark) }}
 ),
 
 changed_orders as (
