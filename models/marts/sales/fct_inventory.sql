@@ -48,22 +48,17 @@ suppliers as (
             supplier_key
         from snapshot_offers
         where _batch_id > {{ watermark }}
-        union all
-        select
-            built.part_key,
-            built.supplier_key
-        from {{ this }} as built
-        inner join part_versions
-            on built.part_key = part_versions.part_key
-            and built.valid_from >= part_versions.changed_from
-        union all
-        select
-            built.part_key,
-            built.supplier_key
-        from {{ this }} as built
-        inner join supplier_versions
-            on built.supplier_key = supplier_versions.supplier_key
-            and built.valid_from >= supplier_versions.changed_from
+        {% for dimension_key, changes in [
+            ('part_key', 'part_versions'), ('supplier_key', 'supplier_versions')] %}
+            union all
+            select
+                built.part_key,
+                built.supplier_key
+            from {{ this }} as built
+            inner join {{ changes }}
+                on built.{{ dimension_key }} = {{ changes }}.{{ dimension_key }}
+                and built.valid_from >= {{ changes }}.changed_from
+        {% endfor %}
     ),
 {% endif %}
 
