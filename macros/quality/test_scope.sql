@@ -7,9 +7,11 @@
     `_batch_id` to the rows of the batches this run reads first (claimed_batches(), the claim
     of the per-batch reconciliation), so a daily build tests its day and not the history.
     A key test reads, in addition, every older row that shares a key with those rows, so a new
-    row that repeats an old key still fails it; but not when the key is the one the model's
-    delete+insert or merge writes by (key_replaced_by_its_writes()), whose writes replace an
-    old row of a key instead of repeating it.
+    row that repeats an old key still fails it; but not when the model's writes replace the
+    old rows of the key instead of repeating them (key_replaced_by_its_writes()).
+    A model whose written rows are marked by another column than `_batch_id` names it in its
+    meta, `batch_column` (the web models re-sessionizing a visitor mark all the visitor's rows
+    with the newest batch, `_sessionized_batch`).
 
     The whole table is tested instead by `dbt test` (the full checks, `make full-checks`), by
     a full refresh, with `--vars '{test_scope: all}'`, and by tests whose meta sets
@@ -46,11 +48,14 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
-    {%- if tested is none or tested.config.materialized != 'incremental'
-        or '_batch_id' not in tested.columns -%}
+    {%- if tested is none or tested.config.materialized != 'incremental' -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set new_batches = '_batch_id in (' ~ claimed_batches() ~ ')' -%}
+    {%- set batch_column = (tested.config.get('meta') or {}).get('batch_column', '_batch_id') -%}
+    {%- if batch_column not in tested.columns -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set new_batches = batch_column ~ ' in (' ~ claimed_batches() ~ ')' -%}
     {%- set key = test_key_columns(metadata) -%}
     {%- if not key or key_replaced_by_its_writes(tested, key) -%}
         {{ return(new_batches) }}
@@ -81,17 +86,34 @@
 {%- endmacro %}
 
 
-{#- Whether a model's incremental writes replace the old rows of the tested key: its
-    unique_key is that key (the same columns) and its strategy deletes or merges by it. An
-    older row can then not share a key with a written row, and a key test needs the written
-    rows only; a row repeated outside a build is found by the full checks. -#}
+{#- Whether a model's incremental writes replace the old rows of the tested key, so that an
+    older row can not share a key with a written row and a key test needs the written rows
+    only (a row repeated outside a build is found by the full checks). They do when the
+    strategy deletes or merges by the model's unique_key and
+    - the tested key is the unique_key (the same columns), or
+    - the strategy is delete+insert and the model's meta lists the tested key in
+      `keys_within_unique_key`: a key whose rows always share one unique_key value (an event
+      belongs to one visitor for good), so a write by the unique_key deletes every older row
+      of it. The yml says why that holds. -#}
 {% macro key_replaced_by_its_writes(tested, key) -%}
     {%- set unique_key = tested.config.get('unique_key') -%}
-    {%- if not unique_key
-        or tested.config.get('incremental_strategy') not in ['delete+insert', 'merge'] -%}
+    {%- set strategy = tested.config.get('incremental_strategy') -%}
+    {%- if not unique_key or strategy not in ['delete+insert', 'merge'] -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set written = [unique_key] if unique_key is string else unique_key -%}
-    {%- set tested_key = key.split(',') | map('trim') | list -%}
-    {{ return(written | map('lower') | sort | list == tested_key | map('lower') | sort | list) }}
+    {%- set written = ([unique_key] if unique_key is string else unique_key)
+        | map('lower') | sort | list -%}
+    {%- set tested_key = key.split(',') | map('trim') | map('lower') | sort | list -%}
+    {%- if written == tested_key -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set declared_keys = (tested.config.get('meta') or {}).get('keys_within_unique_key', [])
+        if strategy == 'delete+insert' else [] -%}
+    {%- for within in declared_keys -%}
+        {%- set declared = ([within] if within is string else within) | map('lower') | sort | list -%}
+        {%- if declared == tested_key -%}
+            {{ return(true) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(false) }}
 {%- endmacro %}

@@ -424,13 +424,17 @@ FACT = '"warehouse"."marts"."fct_order_lines"'
 
 
 def _executed_test(
-    built: BuiltWarehouse, con: duckdb.DuckDBPyConnection, name: str, relation: str = FACT
+    built: BuiltWarehouse,
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    relation: str = FACT,
+    batch_column: str = "_batch_id",
 ) -> str:
     """The statement the fixture's last build ran for a test of `relation` (it counts the
     failing rows), after checking that it read the last batch and found none."""
     (last,) = con.execute("select max(batch_id) from raw._landed_files").fetchone()
     executed = next((built.target_dir / "run").rglob(f"{name}.sql")).read_text()
-    assert f"where _batch_id in ({last})" in executed, executed
+    assert f"where {batch_column} in ({last})" in executed, executed
     assert relation in executed, executed
     assert con.execute(executed).fetchone()[0] == 0
     return executed
@@ -465,59 +469,80 @@ def test_a_build_tests_the_rows_of_its_new_batches(built_warehouse: BuiltWarehou
     assert "_batch_id" not in whole, whole
 
 
+SESSIONS = '"warehouse"."marts"."fct_sessions"'
 EVENTS = '"warehouse"."marts"."fct_events"'
+SESSIONIZED = '"warehouse"."intermediate"."int_web__events_sessionized"'
 
 
 def test_a_key_test_of_new_batches_catches_a_new_row_that_repeats_an_old_key(
     built_warehouse: BuiltWarehouse,
 ):
-    """fct_events writes by visitor (anonymous_id), so its event_id test also reads the older
-    rows that share a key with the new batch's rows."""
+    """fct_sessions writes by visitor (anonymous_id) and nothing ties an order to one visitor,
+    so its order_key test also reads the older rows that share a key with the new rows."""
     with built_warehouse.connect() as con:
-        executed = _executed_test(built_warehouse, con, "unique_fct_events_event_id", EVENTS)
+        executed = _executed_test(built_warehouse, con, "unique_fct_sessions_order_key", SESSIONS)
         (last,) = con.execute("select max(batch_id) from raw._landed_files").fetchone()
         (old_key,) = con.execute(
-            f"select min(event_id) from {EVENTS} where _batch_id < {last}"
+            f"select min(order_key) from {SESSIONS} where _batch_id < {last}"
         ).fetchone()
-        (new_key,) = con.execute(
-            f"select min(event_id) from {EVENTS} where _batch_id = {last}"
+        (new_session,) = con.execute(
+            f"select min(session_sk) from {SESSIONS} where _batch_id = {last}"
         ).fetchone()
+        assert old_key is not None and new_session is not None
         repeated = (
-            f"(select * from {EVENTS} union all select * replace ('{old_key}' as event_id) "
-            f"from {EVENTS} where event_id = '{new_key}')"
+            f"(select * from {SESSIONS} union all select * replace ({old_key} as order_key) "
+            f"from {SESSIONS} where session_sk = {new_session})"
         )
-        assert _failures(con, executed, repeated, EVENTS) == 1
+        assert _failures(con, executed, repeated, SESSIONS) == 1
         # two old rows with one key: no row of the new batch has it, the full checks find it
         old_only = (
-            f"(select * from {EVENTS} union all select * from {EVENTS} "
-            f"where event_id = '{old_key}')"
+            f"(select * from {SESSIONS} union all select * from {SESSIONS} "
+            f"where order_key = {old_key})"
         )
-        assert _failures(con, executed, old_only, EVENTS) == 0
+        assert _failures(con, executed, old_only, SESSIONS) == 0
 
 
-def test_a_key_test_reads_the_new_rows_only_when_the_model_writes_by_that_key(
-    built_warehouse: BuiltWarehouse,
+@pytest.mark.parametrize(
+    ("name", "relation", "key", "batch_column"),
+    [
+        ("unique_fct_order_lines_order_line_sk", FACT, "order_line_sk", "_batch_id"),
+        ("unique_fct_events_event_id", EVENTS, "event_id", "_batch_id"),
+        (
+            "unique_int_web__events_sessionized_event_id",
+            SESSIONIZED,
+            "event_id",
+            "_sessionized_batch",
+        ),
+    ],
+)
+def test_a_key_test_reads_the_new_rows_only_when_the_writes_replace_the_key(
+    built_warehouse: BuiltWarehouse, name: str, relation: str, key: str, batch_column: str
 ):
-    """fct_order_lines writes by order_line_sk (delete+insert): a written row replaces the old
-    row of its key, so the key test reads the new batch's rows without looking up older rows,
-    and still finds a key repeated within them."""
+    """A model's writes replace the old rows of a key when it writes by that key
+    (fct_order_lines by order_line_sk) or by a key that each of its keys stays within (the
+    web models write by visitor, and an event never changes visitor): the key test reads the
+    rows the last build wrote without looking up older rows, and still finds a key repeated
+    within them. The sessionized events mark a re-sessionized visitor's rows with
+    `_sessionized_batch`, which the test reads instead of `_batch_id`."""
     with built_warehouse.connect() as con:
-        executed = _executed_test(built_warehouse, con, "unique_fct_order_lines_order_line_sk")
+        executed = _executed_test(built_warehouse, con, name, relation, batch_column)
         assert " in (select " not in executed, executed
         looks_up_older_rows = next(
-            (built_warehouse.target_dir / "run").rglob("unique_fct_events_event_id.sql")
+            (built_warehouse.target_dir / "run").rglob("unique_fct_sessions_order_key.sql")
         ).read_text()
         assert " in (select " in looks_up_older_rows, looks_up_older_rows
         (last,) = con.execute("select max(batch_id) from raw._landed_files").fetchone()
         (new_key,) = con.execute(
-            f"select min(order_line_sk) from {FACT} where _batch_id = {last}"
+            f"select min({key}) from {relation} where {batch_column} = {last}"
         ).fetchone()
+        assert new_key is not None
+        literal = f"'{new_key}'" if isinstance(new_key, str) else str(new_key)
         repeated = (
-            f"(select * from {FACT} union all select * from {FACT} where order_line_sk = {new_key})"
+            f"(select * from {relation} union all select * from {relation} where {key} = {literal})"
         )
-        assert _failures(con, executed, repeated) == 1
+        assert _failures(con, executed, repeated, relation) == 1
         (total, keys) = con.execute(
-            f"select count(*), count(distinct order_line_sk) from {FACT}"
+            f"select count(*), count(distinct {key}) from {relation}"
         ).fetchone()
         assert total == keys
 
