@@ -24,12 +24,41 @@
             from {{ ref('int_sales__orders_last_changed') }} as changed
             where changed.last_changed_batch > {{ watermark }}
         )
-        or exists (
-            select 1 from {{ ref('stg_erp__nations') }} as nations
-            where nations._batch_id > {{ watermark }}
+        or {{ geography_changed_since(watermark) }}
+{%- endmacro %}
+
+
+{#- A select of the supplier months (supplier_key, receipt_month) a report by supplier and
+    receipt month recomputes: every supplier month, current or earlier
+    (int_sales__order_receipt_months), of the orders changed since `watermark`; every month
+    of a supplier with a new version since (the report shows its current name and nation);
+    and every month when a nation or region changed. -#}
+{% macro supplier_months_changed_since(watermark) -%}
+    select months.supplier_key, months.receipt_month
+    from {{ ref('int_sales__order_receipt_months') }} as months
+    where
+        months.order_key in (
+            select changed.order_key
+            from {{ ref('int_sales__orders_last_changed') }} as changed
+            where changed.last_changed_batch > {{ watermark }}
         )
-        or exists (
-            select 1 from {{ ref('stg_erp__regions') }} as regions
-            where regions._batch_id > {{ watermark }}
+        or months.supplier_key in (
+            select versions.supplier_key
+            from {{ ref('snap_erp__suppliers') }} as versions
+            where versions._batch_id > {{ watermark }}
         )
+        or {{ geography_changed_since(watermark) }}
+{%- endmacro %}
+
+
+{#- A condition: a nation or region changed since `watermark`. -#}
+{% macro geography_changed_since(watermark) -%}
+    exists (
+        select 1 from {{ ref('stg_erp__nations') }} as nations
+        where nations._batch_id > {{ watermark }}
+    )
+    or exists (
+        select 1 from {{ ref('stg_erp__regions') }} as regions
+        where regions._batch_id > {{ watermark }}
+    )
 {%- endmacro %}

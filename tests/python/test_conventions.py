@@ -139,3 +139,36 @@ def test_every_grain_names_columns_of_its_model(parsed: Path):
     for node in with_grain:
         undeclared = set(node["config"]["meta"]["grain"]) - set(node["columns"])
         assert not undeclared, (node["name"], sorted(undeclared))
+
+
+@pytest.mark.slow
+def test_unit_test_names_fit_postgres_identifiers(parsed: Path):
+    """dbt names a unit test's relation after the test, and PostgreSQL refuses identifiers
+    longer than 63 characters: a longer name fails only on the PostgreSQL build."""
+    manifest = json.loads((parsed / "manifest.json").read_text())
+    names = [test["name"] for test in manifest["unit_tests"].values()]
+    assert len(names) >= 10
+    assert not [name for name in names if len(name) > 63]
+
+
+@pytest.mark.slow
+def test_test_scoping_meta_names_columns_of_its_model(parsed: Path):
+    """The meta keys that narrow a build's tests (`batch_column`, `keys_within_unique_key`,
+    macros/quality/test_scope.sql) name declared columns: a misspelt one would quietly make
+    the tests read whole tables again."""
+    manifest = json.loads((parsed / "manifest.json").read_text())
+    models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["package_name"] == "warehouse"
+    ]
+    scoped = 0
+    for node in models:
+        meta = node["config"]["meta"]
+        named = [meta["batch_column"]] if "batch_column" in meta else []
+        for key in meta.get("keys_within_unique_key", []):
+            named += [key] if isinstance(key, str) else key
+        scoped += bool(named)
+        undeclared = set(named) - set(node["columns"])
+        assert not undeclared, (node["name"], sorted(undeclared))
+    assert scoped >= 6
