@@ -19,11 +19,7 @@
     select order_dates.order_date
     from {{ ref('int_sales__order_dates') }} as order_dates
     where
-        order_dates.order_key in (
-            select changed.order_key
-            from {{ ref('int_sales__orders_last_changed') }} as changed
-            where changed.last_changed_batch > {{ watermark }}
-        )
+        order_dates.order_key in ({{ orders_changed_since(watermark) }})
         or {{ geography_changed_since(watermark) }}
 {%- endmacro %}
 
@@ -37,11 +33,7 @@
     select months.supplier_key, months.receipt_month
     from {{ ref('int_sales__order_receipt_months') }} as months
     where
-        months.order_key in (
-            select changed.order_key
-            from {{ ref('int_sales__orders_last_changed') }} as changed
-            where changed.last_changed_batch > {{ watermark }}
-        )
+        months.order_key in ({{ orders_changed_since(watermark) }})
         or months.supplier_key in (
             select versions.supplier_key
             from {{ ref('snap_erp__suppliers') }} as versions
@@ -61,4 +53,12 @@
         select 1 from {{ ref('stg_erp__regions') }} as regions
         where regions._batch_id > {{ watermark }}
     )
+{%- endmacro %}
+
+
+{#- A select of the orders changed since `watermark` (int_sales__orders_last_changed). -#}
+{% macro orders_changed_since(watermark) -%}
+    select changed.order_key
+    from {{ ref('int_sales__orders_last_changed') }} as changed
+    where changed.last_changed_batch > {{ watermark }}
 {%- endmacro %}
